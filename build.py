@@ -1,0 +1,8 @@
+"""Build the "Clusters meet Regions" site: `python build.py --help` lists the commands."""
+
+import sys
+
+from cmrsite.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
