@@ -1,0 +1,1 @@
+"""Static site generator for the "Clusters meet Regions" workshop series."""

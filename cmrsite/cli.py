@@ -1,0 +1,126 @@
+"""The command line: parse arguments, call the library, print problems, pick the exit status.
+
+Exit status: 0 success, 1 content errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .dates import resolve_today
+from .errors import Problem, SiteError, UsageError
+from .pipeline import Options, Report, build, check
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("build", "check")
+
+
+def _add_site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help="where the site is published, e.g. https://host/cmr/")
+    parser.add_argument("--today", help="the date that decides upcoming and past (YYYY-MM-DD)")
+    parser.add_argument("--drafts", action="store_true", help="include Markdown marked draft")
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cmrsite", description="Build the 'Clusters meet Regions' website."
+    )
+    parser.add_argument(
+        "--project", type=Path, help="the site's folder (default: the current folder)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build_cmd = commands.add_parser("build", help="build the site into output/ (the default)")
+    _add_site_options(build_cmd)
+    build_cmd.add_argument("--out", type=Path, help="output folder (default: output/)")
+    check_cmd = commands.add_parser("check", help="validate everything, write nothing")
+    _add_site_options(check_cmd)
+    return parser
+
+
+def _options(args: argparse.Namespace, project: Path) -> Options:
+    return Options(
+        project=project,
+        today=resolve_today(args.today),
+        out=getattr(args, "out", None),
+        base_url=args.base_url,
+        drafts=args.drafts,
+        strict=args.strict,
+    )
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in sorted(problems):
+        print(problem, file=sys.stderr)
+
+
+def _run_build(args: argparse.Namespace, project: Path) -> int:
+    options = _options(args, project)
+    report = build(options)
+    _print_problems(report.problems)
+    pages = sum(1 for f in report.files if f.endswith(".html"))
+    total = sum(report.timings.values())
+    out = options.output_dir
+    shown = out.relative_to(project) if out.is_relative_to(project) else out
+    print(
+        f"built {pages} pages and {len(report.files) - pages} other files into {shown}/ "
+        f"in {total:.2f} s{_warning_count(report)}"
+    )
+    return EXIT_OK
+
+
+def _run_check(args: argparse.Namespace, project: Path) -> int:
+    report = check(_options(args, project))
+    _print_problems(report.problems)
+    print(f"no errors{_warning_count(report)}")
+    return EXIT_OK
+
+
+def _warning_count(report: Report) -> str:
+    warnings = sum(1 for p in report.problems if p.severity == "warning")
+    return f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+
+
+RUNNERS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
+    "build": _run_build,
+    "check": _run_check,
+}
+
+
+def main(argv: Sequence[str] | None = None, default_project: Path | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = make_parser()
+    # `python build.py --today X` means `build --today X`: insert the default command.
+    first_command = next((a for a in args_list if not a.startswith("-")), None)
+    if first_command not in RUNNERS and "-h" not in args_list and "--help" not in args_list:
+        args_list = _insert_default_command(args_list)
+    args = parser.parse_args(args_list)
+    command = args.command or "build"
+    project = (args.project or default_project or Path.cwd()).resolve()
+    try:
+        return RUNNERS[command](args, project)
+    except SiteError as error:
+        _print_problems(error.problems)
+        count = len(error.problems)
+        print(f"{count} error{'s' * (count != 1)}: nothing was written", file=sys.stderr)
+        return EXIT_CONTENT
+    except UsageError as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _insert_default_command(args: list[str]) -> list[str]:
+    """Put `build` after the global options (`--project DIR`) and before the build options."""
+    index = 0
+    while index < len(args) and args[index].startswith("--project"):
+        index += 1 if "=" in args[index] else 2
+    return [*args[:index], "build", *args[index:]]
+
+
+if __name__ == "__main__":
+    sys.exit(main(default_project=Path.cwd()))

@@ -1,0 +1,144 @@
+"""What to write: each page's URL, template and prepared context, planned from the model."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import urls
+from .model import Document, Edition, Site, Status
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What every template knows about the page it renders."""
+
+    path: str
+    """URL path relative to the site root (`editions/iasi-2023/`)."""
+    title: str
+    description: str
+    canonical: str
+    root: str
+    """Relative (or, for the 404 page, absolute) prefix from this page to the site root."""
+    absolute_links: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    info: PageInfo
+    template: str
+    context: dict[str, Any]
+    markdown: dict[str, Document] = field(default_factory=dict)
+    """Context keys whose value is the rendered HTML of a Markdown document."""
+
+    @property
+    def output_file(self) -> str:
+        return urls.output_file(self.info.path)
+
+
+@dataclass(frozen=True, slots=True)
+class YearGroup:
+    year: int
+    editions: list[Edition]
+
+
+def _info(site: Site, path: str, title: str, description: str = "") -> PageInfo:
+    return PageInfo(
+        path=path,
+        title=title,
+        description=description or site.config.description,
+        canonical=urls.absolute(site.config.base_url, path),
+        root=urls.root_of(path),
+    )
+
+
+def plan(site: Site) -> list[Page]:
+    """Every page of the site, in a stable order."""
+    next_edition = site.next_edition()
+    return [
+        home_page(site),
+        archive_page(site),
+        *(edition_page(site, edition, next_edition) for edition in site.editions),
+        invitation_page(site),
+        not_found_page(site),
+    ]
+
+
+def by_year(editions: tuple[Edition, ...]) -> list[YearGroup]:
+    """Editions grouped by year, newest year first and newest edition first within it."""
+    newest_first = sorted(editions, key=Edition.sort_key, reverse=True)
+    return [
+        YearGroup(year, list(group))
+        for year, group in itertools.groupby(newest_first, key=lambda e: e.year)
+    ]
+
+
+def latest_summaries(site: Site, count: int = 3) -> list[Edition]:
+    """Editions with a summary, the most recently held first."""
+    with_summary = [
+        e for e in site.editions if e.has_summary and e.status(site.today) == Status.PAST
+    ]
+    return sorted(with_summary, key=Edition.sort_key, reverse=True)[:count]
+
+
+def home_page(site: Site) -> Page:
+    markdown = {"intro_html": site.intro} if site.intro else {}
+    context = {
+        "next_edition": site.next_edition(),
+        "latest": latest_summaries(site),
+        "has_intro": site.intro is not None,
+        "edition_count": sum(1 for e in site.editions if e.status(site.today) == Status.PAST),
+    }
+    return Page(_info(site, urls.HOME, site.config.title), "home.html", context, markdown)
+
+
+def archive_page(site: Site) -> Page:
+    info = _info(site, urls.ARCHIVE, "All editions", "Every edition of the series, by year.")
+    return Page(info, "archive.html", {"years": by_year(site.editions)})
+
+
+def edition_page(site: Site, edition: Edition, next_edition: Edition | None) -> Page:
+    summary = edition.summary
+    description = (summary.meta.description if summary else None) or edition.title or ""
+    info = _info(site, urls.edition(edition.slug), edition.name, description)
+    markdown = {"summary_html": summary} if summary else {}
+    context = {
+        "edition": edition,
+        "status": edition.status(site.today).value,
+        "summary": summary,
+        "is_next": edition is next_edition,
+    }
+    return Page(info, "edition.html", context, markdown)
+
+
+def invitation_page(site: Site) -> Page:
+    edition = site.next_edition()
+    if edition is None:
+        info = _info(site, urls.INVITATION, "Next edition: to be announced")
+        return Page(info, "invitation.html", {"edition": None, "invitation": None})
+    invitation = edition.invitation
+    title = (invitation.meta.title if invitation else None) or f"Invitation: {edition.name}"
+    description = (invitation.meta.description if invitation else None) or title
+    info = _info(site, urls.INVITATION, title, description)
+    markdown = {"invitation_html": invitation} if invitation else {}
+    context = {
+        "edition": edition,
+        "invitation": invitation,
+        "status": edition.status(site.today).value,
+    }
+    return Page(info, "invitation.html", context, markdown)
+
+
+def not_found_page(site: Site) -> Page:
+    # Hosts serve 404.html at whatever depth the missing URL had: links must be absolute.
+    root = urls.base_path(site.config.base_url)
+    info = PageInfo(
+        path=urls.NOT_FOUND,
+        title="Page not found",
+        description=site.config.description,
+        canonical=urls.absolute(site.config.base_url, urls.NOT_FOUND),
+        root=root,
+        absolute_links=True,
+    )
+    return Page(info, "404.html", {})

@@ -1,0 +1,234 @@
+"""The build, as a table of contents: load, validate, plan, render, write.
+
+Everything is read and checked before anything is written; the output is swapped in whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import jinja2
+
+from . import markdown, templating, urls
+from .errors import Problem, SiteError, errors_in
+from .model import Document, Site, SiteConfig
+from .pages import Page, plan
+from .sources import Position, parse_yaml, read_text, split_front_matter
+from .validate import (
+    is_safe_content_path,
+    validate_editions,
+    validate_front_matter,
+    validate_site,
+)
+from .writer import Staging, check_output_dir, staging
+
+SITE_FILE = "data/site.yaml"
+EDITIONS_FILE = "data/editions.yaml"
+INTRO_FILE = "index.md"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    project: Path
+    today: date
+    out: Path | None = None
+    base_url: str | None = None
+    drafts: bool = False
+    strict: bool = False
+
+    @property
+    def output_dir(self) -> Path:
+        return self.out if self.out is not None else self.project / "output"
+
+
+@dataclass(slots=True)
+class Report:
+    """What a run did: its problems (warnings included), files written, and step timings."""
+
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+class Project:
+    """The input folders of a site: where things are, and how to read them with problems."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.content = root / "content"
+        self.templates = root / "templates"
+        self.static = root / "templates" / "static"
+
+    def label(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def read_yaml(self, relative: str, problems: list[Problem]) -> object:
+        path = self.root / relative
+        if not path.is_file():
+            hint = "create it (see README.md) or run the command from the project folder"
+            problems.append(Problem(relative, 0, 0, "file not found", hint))
+            return None
+        text = read_text(path, relative)
+        problems.extend(text.problems)
+        if text.text is None:
+            return None
+        result = parse_yaml(text.text, relative)
+        problems.extend(result.problems)
+        return result.data
+
+    def read_document(self, relative: str, problems: list[Problem]) -> Document | None:
+        path = self.content / relative
+        label = self.label(path)
+        text = read_text(path, label)
+        problems.extend(text.problems)
+        if text.text is None:
+            return None
+        split = split_front_matter(text.text, label)
+        problems.extend(split.problems)
+        meta, meta_problems = validate_front_matter(split.front_matter, label)
+        problems.extend(meta_problems)
+        return Document(relative, label, meta, split.body, split.body_line)
+
+    def content_file_exists(self, relative: str) -> bool:
+        return is_safe_content_path(relative) and (self.content / relative).is_file()
+
+
+def load(options: Options) -> tuple[Site | None, list[Problem]]:
+    """Read and validate every input; the Site is None when any error was found."""
+    project = Project(options.project)
+    problems: list[Problem] = []
+    config = _load_config(project, options, problems)
+    documents: dict[str, Document | None] = {}
+
+    def load_document(relative: str, named_in: str, where: Position) -> Document | None:
+        if relative not in documents:
+            if not project.content_file_exists(relative):
+                line, col = where
+                problems.append(
+                    Problem(
+                        named_in,
+                        line,
+                        col,
+                        f"`content/{relative}` does not exist",
+                        "create the Markdown file, or fix the path (it is relative to content/)",
+                    )
+                )
+                return None
+            documents[relative] = project.read_document(relative, problems)
+        document = documents[relative]
+        return document if document is None or options.drafts or not document.meta.draft else None
+
+    raw = project.read_yaml(EDITIONS_FILE, problems)
+    editions, edition_problems = validate_editions(
+        raw, EDITIONS_FILE, load_document, project.content_file_exists
+    )
+    problems.extend(edition_problems)
+    intro = None
+    if project.content_file_exists(INTRO_FILE):
+        intro = project.read_document(INTRO_FILE, problems)
+    if options.strict:
+        problems = [p.as_error() if p.severity == "warning" else p for p in problems]
+    if config is None or errors_in(problems):
+        return None, problems
+    return Site(config, tuple(editions), intro, options.today), problems
+
+
+def _load_config(project: Project, options: Options, problems: list[Problem]) -> SiteConfig | None:
+    raw = project.read_yaml(SITE_FILE, problems)
+    if raw is None:
+        return None
+    config, config_problems = validate_site(raw, SITE_FILE)
+    problems.extend(config_problems)
+    if config is not None and options.base_url is not None:
+        base = options.base_url if options.base_url.endswith("/") else options.base_url + "/"
+        config = replace(config, base_url=base)
+    return config
+
+
+def render_page(env: jinja2.Environment, site: Site, page: Page) -> bytes:
+    context = {"site": site.config, "page": page.info, "today": site.today, **page.context}
+    for key, document in page.markdown.items():
+        context[key] = markdown.render(document.body, site.config.allow_html, page.info.root)
+    return templating.render(env, page.template, context).encode("utf-8")
+
+
+def render_all(
+    site: Site, pages: list[Page], project: Project
+) -> tuple[dict[str, bytes], list[Problem]]:
+    env = templating.make_environment(project.templates, site.config.language)
+    rendered: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for page in pages:
+        try:
+            rendered[page.output_file] = render_page(env, site, page)
+        except jinja2.TemplateError as error:
+            problem = templating.template_problem(error, project.templates, project.root)
+            if problem not in problems:
+                problems.append(problem)
+    return rendered, problems
+
+
+def copied_files(project: Project) -> Iterator[tuple[str, Path]]:
+    """Static assets and every non-Markdown file of content/ (resources, images), sorted."""
+    for folder, prefix in ((project.static, urls.STATIC), (project.content, "")):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix != ".md" and not path.name.startswith("."):
+                yield prefix + path.relative_to(folder).as_posix(), path
+
+
+def build(options: Options, on_step: Callable[[str, float], None] | None = None) -> Report:
+    """Load, validate, plan, render, write. Raises SiteError (nothing written) on any error."""
+    report = Report()
+    project = Project(options.project)
+    out = check_output_dir(options.output_dir, options.project)
+    with report.step("load"):
+        site, problems = load(options)
+    report.problems = problems
+    if site is None:
+        raise SiteError(errors_in(problems))
+    with report.step("plan"):
+        pages = plan(site)
+    with report.step("render"):
+        rendered, render_problems = render_all(site, pages, project)
+    if render_problems:
+        raise SiteError(render_problems)
+    with report.step("write"), staging(out) as stage:
+        _write(stage, rendered, project)
+        report.files = stage.files
+    return report
+
+
+def _write(stage: Staging, rendered: dict[str, bytes], project: Project) -> None:
+    for relative, data in rendered.items():
+        stage.write_bytes(relative, data, "page")
+    for relative, source in copied_files(project):
+        stage.copy_file(relative, source, project.label(source))
+
+
+def check(options: Options) -> Report:
+    """Validate everything and render every page in memory; write nothing."""
+    report = Report()
+    site, problems = load(options)
+    report.problems = problems
+    if site is None:
+        raise SiteError(errors_in(problems))
+    _, render_problems = render_all(site, plan(site), Project(options.project))
+    if render_problems:
+        raise SiteError(render_problems)
+    return report

@@ -1,0 +1,87 @@
+"""The Jinja environment: autoescaping, strict undefined values, the filters templates use."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import urls
+from .dates import format_day, format_month_year, format_range_parts
+from .errors import Problem
+from .model import DateRange
+
+
+def make_environment(templates_dir: Path, language: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["time_range"] = lambda dates: time_range(dates, language)
+    env.filters["day"] = lambda day: format_day(day, language)
+    env.filters["month_year"] = lambda day: format_month_year(day, language)
+    env.globals["url"] = _url
+    return env
+
+
+@jinja2.pass_context
+def _url(context: jinja2.runtime.Context, path: str) -> str:
+    """A link to a site path from the page being rendered (`page.path` in the context)."""
+    page = context["page"]
+    if page.absolute_links:
+        return str(page.root) + path
+    return urls.relative(page.path, path)
+
+
+def time_range(dates: DateRange, language: str) -> Markup:
+    """`<time datetime="2023-11-21">21</time>–<time datetime="2023-11-23">23 November 2023</time>`."""
+    first, separator, second = format_range_parts(dates, language)
+    end = Markup('<time datetime="{}">{}</time>').format(dates.end.isoformat(), second)
+    if not first:
+        return end
+    start = Markup('<time datetime="{}">{}</time>').format(dates.start.isoformat(), first)
+    return start + escape(separator) + end
+
+
+def template_problem(error: Exception, templates_dir: Path, label_root: Path) -> Problem:
+    """Turn a Jinja error into a Problem naming the template file and line."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        name = error.filename or error.name or "?"
+        return Problem(_label(name, label_root), error.lineno, 0, f"template: {error.message}")
+    if isinstance(error, jinja2.TemplateNotFound):
+        return Problem(_label(str(templates_dir), label_root), 0, 0, f"template not found: {error}")
+    # Jinja rewrites tracebacks so that template frames carry the template's file and line.
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.startswith(str(templates_dir)):
+            return Problem(
+                _label(frame.filename, label_root),
+                frame.lineno or 0,
+                0,
+                f"template: {error}",
+                _template_hint(error),
+            )
+    return Problem(_label(str(templates_dir), label_root), 0, 0, f"template: {error}")
+
+
+def _template_hint(error: Exception) -> str:
+    if isinstance(error, jinja2.UndefinedError):
+        return "the template uses a value the page does not have: check its spelling"
+    return ""
+
+
+def _label(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
+    return env.get_template(template).render(context)
