@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -219,6 +219,20 @@ def _write(stage: Staging, rendered: dict[str, bytes], project: Project) -> None
         stage.write_bytes(relative, data, "page")
     for relative, source in copied_files(project):
         stage.copy_file(relative, source, project.label(source))
+
+
+class Builder:
+    """A build that can be run again: the dev server keeps one and calls `build` on each save.
+
+    `changed` names the files that changed since the last run (None: unknown, build all);
+    the result is always identical to a clean build's.
+    """
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+
+    def build(self, changed: Collection[Path] | None = None) -> Report:
+        return build(self.options)
 
 
 def check(options: Options) -> Report:
