@@ -130,7 +130,7 @@ def load(options: Options) -> tuple[Site | None, list[Problem]]:
                 return None
             documents[relative] = project.read_document(relative, problems)
         document = documents[relative]
-        return document if document is None or options.drafts or not document.meta.draft else None
+        return document if document is not None and is_published(document, options) else None
 
     raw = project.read_yaml(EDITIONS_FILE, problems)
     editions, edition_problems = validate_editions(
@@ -145,6 +145,15 @@ def load(options: Options) -> tuple[Site | None, list[Problem]]:
     if config is None or errors_in(problems):
         return None, problems
     return Site(config, tuple(editions), intro, options.today), problems
+
+
+def is_published(document: Document, options: Options) -> bool:
+    """Drafts, and documents whose `published` date is after today, wait (unless `--drafts`):
+    a summary dated after `--today` does not exist yet on that day."""
+    if options.drafts:
+        return True
+    published = document.meta.published
+    return not document.meta.draft and (published is None or published <= options.today)
 
 
 def _load_config(project: Project, options: Options, problems: list[Problem]) -> SiteConfig | None:
