@@ -21,7 +21,7 @@ COMMANDS = ("build", "check")
 def _add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="where the site is published, e.g. https://host/cmr/")
     parser.add_argument("--today", help="the date that decides upcoming and past (YYYY-MM-DD)")
-    parser.add_argument("--drafts", action="store_true", help="include Markdown marked draft")
+    parser.add_argument("--drafts", action="store_true", help="include drafts and texts published after today")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
