@@ -421,13 +421,18 @@ class _EditionChecker(Fields):
                 self.error(
                     "slug",
                     f"slug `{slug}` may only hold lower-case letters, digits and single dashes",
-                    f"for example `{default_slug(city or 'city', dates.start.year if dates else 2024)}`",
+                    f"for example `{self._example_slug(city)}`",
                 )
                 return None
             return slug
         if city is None or dates is None:
             return None
         return default_slug(city, dates.start.year)
+
+    def _example_slug(self, city: str | None) -> str:
+        start = self.data.get("start")
+        year = start.year if isinstance(start, date) else 2024
+        return default_slug(city or "city", year)
 
     def country_code(self, known: frozenset[str]) -> str | None:
         code = self.text("country_code")
