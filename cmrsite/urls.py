@@ -14,10 +14,24 @@ ARCHIVE = "editions/"
 INVITATION = "invitation/"
 NOT_FOUND = "404.html"
 STATIC = "static/"
+NEWS = "news/"
+FEED = "feed.xml"
+CALENDAR = "calendar.ics"
+OPEN_DATA = "editions.json"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
 
 
 def edition(slug: str) -> str:
     return f"editions/{slug}/"
+
+
+def edition_calendar(slug: str) -> str:
+    return f"editions/{slug}/event.ics"
+
+
+def news_article(slug: str) -> str:
+    return f"news/{slug}/"
 
 
 def output_file(url_path: str) -> str:
@@ -40,6 +54,16 @@ def relative(from_path: str, to_path: str) -> str:
 def absolute(base_url: str, path: str) -> str:
     """`https://host/cmr/` + `editions/x/`; with no base URL, a root-absolute path."""
     return base_url + path
+
+
+def is_absolute(base_url: str) -> bool:
+    """Whether the base URL names a host: only then are feed, sitemap and calendar URLs absolute."""
+    return base_url.startswith(("https://", "http://"))
+
+
+def host(base_url: str, default: str = "clusters-meet-regions") -> str:
+    """The host name of the base URL (`example.org`), the authority of ids and calendar UIDs."""
+    return (urlsplit(base_url).hostname or default) if is_absolute(base_url) else default
 
 
 def base_path(base_url: str) -> str:
