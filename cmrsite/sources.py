@@ -134,6 +134,8 @@ def _yaml_hint(problem: str) -> str:
         return "YAML does not allow tabs: indent with spaces"
     if "mapping values are not allowed" in problem:
         return "put quotes around text that contains `: `"
+    if "quoted scalar" in problem:
+        return "a quote is never closed: end the text with the same quote it starts with"
     if "could not determine a constructor" in problem:
         return "remove the `!tag`: only plain YAML values are allowed"
     return "check the indentation and the `key: value` syntax on this line and the one above"
@@ -151,6 +153,10 @@ def parse_yaml(text: str, file_label: str, line_offset: int = 0) -> YamlResult:
         line = mark.line + 1 + line_offset if mark else 0
         col = mark.column + 1 if mark else 0
         message = f"invalid YAML: {err.problem or err.context}"
+        if "end of stream" in (err.problem or "") and err.context and err.context_mark:
+            # `found unexpected end of stream` alone says nothing: name where it began.
+            started = err.context_mark.line + 1 + line_offset
+            message += f" ({err.context} on line {started})"
         return YamlResult(None, [Problem(file_label, line, col, message, _yaml_hint(str(err)))])
     except yaml.YAMLError as err:
         return YamlResult(None, [Problem(file_label, 0, 0, f"invalid YAML: {err}")])
@@ -168,10 +174,14 @@ class TextResult:
 def decode_utf8(raw: bytes, file_label: str) -> TextResult:
     """Decode UTF-8 (a BOM is tolerated); invalid bytes are an error naming their line."""
     try:
-        return TextResult(raw.decode("utf-8-sig"), [])
+        # Windows line endings become `\n`: the front matter's closing `---` is found and
+        # the output does not depend on how git checked the file out.
+        return TextResult(raw.decode("utf-8-sig").replace("\r\n", "\n"), [])
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
-        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, err.start) + 1
+        # Editors count columns in characters, not bytes: `ș` before the bad byte is one.
+        col = len(raw[line_start : err.start].decode("utf-8", errors="replace")) + 1
         byte = raw[err.start : err.start + 1].hex()
         return TextResult(
             None,
