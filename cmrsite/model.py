@@ -159,6 +159,21 @@ class SiteConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Article:
+    """A news article of `content/news/`: its front matter has a title, description and date."""
+
+    slug: str
+    """From the file name: `content/news/grow-your-regio-2017.md` -> `grow-your-regio-2017`."""
+    document: Document
+    title: str
+    description: str
+    published: date
+
+    def sort_key(self) -> tuple[date, str]:
+        return (self.published, self.slug)
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """Everything the pages are made from, loaded and validated."""
 
@@ -167,6 +182,8 @@ class Site:
     """Sorted by start date, then slug."""
     intro: Document | None
     today: date
+    news: tuple[Article, ...] = ()
+    """Newest first (published date, then slug, descending)."""
 
     def next_edition(self) -> Edition | None:
         """The earliest edition that is not past and not cancelled: the one to invite to."""

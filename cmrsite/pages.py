@@ -6,8 +6,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import urls
-from .model import Document, Edition, Site, Status
+from . import structured, urls
+from .model import Article, Document, Edition, Site, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,8 @@ class PageInfo:
     root: str
     """Relative (or, for the 404 page, absolute) prefix from this page to the site root."""
     absolute_links: bool = False
+    og_type: str = "website"
+    """Open Graph type: `article` for news articles, `website` for the rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,8 @@ def plan(site: Site) -> list[Page]:
         archive_page(site),
         *(edition_page(site, edition, next_edition) for edition in site.editions),
         invitation_page(site),
+        news_page(site),
+        *(article_page(site, article) for article in site.news),
         not_found_page(site),
     ]
 
@@ -108,6 +112,8 @@ def edition_page(site: Site, edition: Edition, next_edition: Edition | None) -> 
         "status": edition.status(site.today).value,
         "summary": summary,
         "is_next": edition is next_edition,
+        "calendar_path": urls.edition_calendar(edition.slug),
+        "json_ld": structured.script_json(structured.event(site, edition)),
     }
     return Page(info, "edition.html", context, markdown)
 
@@ -126,8 +132,28 @@ def invitation_page(site: Site) -> Page:
         "edition": edition,
         "invitation": invitation,
         "status": edition.status(site.today).value,
+        "calendar_path": urls.edition_calendar(edition.slug),
     }
     return Page(info, "invitation.html", context, markdown)
+
+
+def news_page(site: Site) -> Page:
+    info = _info(site, urls.NEWS, "News", "News about clusters and regional policy events.")
+    return Page(info, "news.html", {"articles": list(site.news)})
+
+
+def article_page(site: Site, article: Article) -> Page:
+    path = urls.news_article(article.slug)
+    info = PageInfo(
+        path=path,
+        title=article.title,
+        description=article.description,
+        canonical=urls.absolute(site.config.base_url, path),
+        root=urls.root_of(path),
+        og_type="article",
+    )
+    context = {"article": article}
+    return Page(info, "article.html", context, {"article_html": article.document})
 
 
 def not_found_page(site: Site) -> Page:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import jinja2
 
-from . import markdown, templating, urls
+from . import assets, checks, linkcheck, markdown, publish, templating
 from .errors import Problem, SiteError, errors_in
 from .model import Document, Site, SiteConfig
+from .news import load_news
 from .pages import Page, plan
 from .sources import Position, parse_yaml, read_text, split_front_matter
 from .validate import (
@@ -140,11 +141,27 @@ def load(options: Options) -> tuple[Site | None, list[Problem]]:
     intro = None
     if project.content_file_exists(INTRO_FILE):
         intro = project.read_document(INTRO_FILE, problems)
+    news, news_problems = load_news(
+        project.content, project.read_document, lambda d: is_published(d, options)
+    )
+    problems.extend(news_problems)
+    if options.strict and config is not None:
+        problems.extend(publish.base_url_problems(config, options.base_url is not None))
+    site = None
+    if config is not None and not errors_in(problems):
+        site = Site(config, tuple(editions), intro, options.today, news)
+        problems.extend(content_checks(site, project))
     if options.strict:
         problems = [p.as_error() if p.severity == "warning" else p for p in problems]
-    if config is None or errors_in(problems):
+    if site is None or errors_in(problems):
         return None, problems
-    return Site(config, tuple(editions), intro, options.today), problems
+    return site, problems
+
+
+def content_checks(site: Site, project: Project) -> list[Problem]:
+    """Dates that contradict their record, mojibake, broken links in Markdown (warnings), and
+    past editions without a summary (information)."""
+    return checks.check_site(site, project.root, (path for path, _ in copied_files(project)))
 
 
 def is_published(document: Document, options: Options) -> bool:
@@ -192,13 +209,13 @@ def render_all(
 
 
 def copied_files(project: Project) -> Iterator[tuple[str, Path]]:
-    """Static assets and every non-Markdown file of content/ (resources, images), sorted."""
-    for folder, prefix in ((project.static, urls.STATIC), (project.content, "")):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
+    """Static assets (stylesheets and scripts under hashed names) and every non-Markdown file
+    of content/ (resources, images), sorted."""
+    yield from assets.static_outputs(project.static, assets.manifest(project.static))
+    if project.content.is_dir():
+        for path in sorted(project.content.rglob("*")):
             if path.is_file() and path.suffix != ".md" and not path.name.startswith("."):
-                yield prefix + path.relative_to(folder).as_posix(), path
+                yield path.relative_to(project.content).as_posix(), path
 
 
 def build(options: Options, on_step: Callable[[str, float], None] | None = None) -> Report:
@@ -217,10 +234,34 @@ def build(options: Options, on_step: Callable[[str, float], None] | None = None)
         rendered, render_problems = render_all(site, pages, project)
     if render_problems:
         raise SiteError(render_problems)
+    with report.step("feeds, calendars, sitemap"):
+        extras, extra_problems = _publish(site, pages, project)
+    if extra_problems:
+        raise SiteError(extra_problems)
     with report.step("write"), staging(out) as stage:
         _write(stage, rendered, project)
+        for output in extras:
+            stage.write_bytes(output.path, output.data, output.owner)
         report.files = stage.files
+        with report.step("link check"):
+            report.problems.extend(_check_links(stage.root, site, options, project.label(out)))
     return report
+
+
+def _publish(
+    site: Site, pages: list[Page], project: Project
+) -> tuple[list[publish.Output], list[Problem]]:
+    paths = [page.info.path for page in pages]
+    return publish.outputs(site, paths, project.templates, project.root)
+
+
+def _check_links(staged: Path, site: Site, options: Options, label: str) -> list[Problem]:
+    """Broken internal links of the staged site: warnings, or errors that stop the swap
+    under --strict (the previous output stays)."""
+    problems = linkcheck.check_site(staged, site.config.base_url, label)
+    if options.strict and problems:
+        raise SiteError(p.as_error() for p in problems)
+    return problems
 
 
 def _write(stage: Staging, rendered: dict[str, bytes], project: Project) -> None:
@@ -251,7 +292,10 @@ def check(options: Options) -> Report:
     report.problems = problems
     if site is None:
         raise SiteError(errors_in(problems))
-    _, render_problems = render_all(site, plan(site), Project(options.project))
-    if render_problems:
-        raise SiteError(render_problems)
+    project = Project(options.project)
+    pages = plan(site)
+    _, render_problems = render_all(site, pages, project)
+    _, extra_problems = _publish(site, pages, project)
+    if render_problems or extra_problems:
+        raise SiteError(render_problems + extra_problems)
     return report

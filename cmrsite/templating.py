@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from . import urls
+from . import assets, urls
 from .dates import format_day, format_month_year, format_range_parts
 from .errors import Problem
 from .model import DateRange
@@ -28,6 +28,7 @@ def make_environment(templates_dir: Path, language: str) -> jinja2.Environment:
     env.filters["day"] = lambda day: format_day(day, language)
     env.filters["month_year"] = lambda day: format_month_year(day, language)
     env.globals["url"] = _url
+    env.globals["asset"] = _asset_function(assets.manifest(templates_dir / "static"))
     return env
 
 
@@ -38,6 +39,17 @@ def _url(context: jinja2.runtime.Context, path: str) -> str:
     if page.absolute_links:
         return str(page.root) + path
     return urls.relative(page.path, path)
+
+
+def _asset_function(names: assets.Manifest) -> Any:
+    @jinja2.pass_context
+    def asset(context: jinja2.runtime.Context, name: str) -> str:
+        """A link to a file of `templates/static/` under its published (hashed) name."""
+        if name not in names:
+            raise jinja2.TemplateRuntimeError(f"asset `{name}` is not a file of templates/static/")
+        return str(_url(context, names[name]))
+
+    return asset
 
 
 def time_range(dates: DateRange, language: str) -> Markup:

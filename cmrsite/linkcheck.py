@@ -1,0 +1,152 @@
+"""The link check of a built site: every internal `href` and `src` of every page must resolve.
+
+It runs on the staged output before it is swapped in, so it sees exactly what will be
+published. A link is internal when it is relative, root-relative, or absolute under the base
+URL; it resolves when the output has the file (a folder URL needs its `index.html`) and, for a
+`#fragment` into a page, an element with that id. External links are not fetched.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from . import urls
+from .errors import Problem
+
+LINK_ATTRIBUTES = frozenset({"href", "src"})
+FILE_HINT = (
+    "the link comes from this page's template or Markdown: fix the path, "
+    "or add the file it names (files of content/ are copied to the output)"
+)
+ANCHOR_HINT = "the part after `#` names no heading or element of that page: check its spelling"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    target: str
+    line: int
+    col: int
+
+
+class _PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[Link] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line, offset = self.getpos()
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in LINK_ATTRIBUTES:
+                self.links.append(Link(value.strip(), line, offset + 1))
+            elif name == "id" or (tag == "a" and name == "name"):
+                self.ids.add(value)
+
+    handle_startendtag = handle_starttag
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    links: list[Link]
+    ids: set[str]
+
+
+def parse(path: Path) -> Page:
+    parser = _PageParser()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    parser.close()
+    return Page(parser.links, parser.ids)
+
+
+def site_path(target: str, page_file: str, base_url: str) -> str | None:
+    """The path inside the site (`editions/x/`) a link names, or None when it leads elsewhere.
+
+    `..` above the site root is kept (`../x`), so that such a link is reported as broken.
+    """
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        if not urls.is_absolute(base_url):
+            return None
+        base = urlsplit(base_url)
+        if (parts.scheme or base.scheme, parts.netloc) != (base.scheme, base.netloc):
+            return None
+        path = parts.path or "/"
+    else:
+        path = parts.path
+    if parts.scheme or parts.netloc or path.startswith("/"):
+        prefix = urls.base_path(base_url)
+        if not (path + "/").startswith(prefix):
+            return None if parts.netloc else "../" + path.lstrip("/")
+        path = path[len(prefix) :]
+    else:
+        path = posixpath.join(posixpath.dirname(page_file), path)
+    path = unquote(path)
+    folder = path.endswith("/") or path in ("", ".") or path.endswith(("/.", "/.."))
+    normal = posixpath.normpath(path) if path else "."
+    normal = "" if normal == "." else normal
+    return normal + "/" if folder and normal else normal
+
+
+def resolve(output: Path, path: str) -> str | None:
+    """The file of the output that serves a site path, if there is one."""
+    if path.startswith("../") or path == "..":
+        return None
+    if path == "" or path.endswith("/"):
+        candidate = urls.output_file(path)
+        return candidate if (output / candidate).is_file() else None
+    if (output / path).is_file():
+        return path
+    index = f"{path}/index.html"
+    return index if (output / index).is_file() else None
+
+
+def check_site(output: Path, base_url: str, label: str) -> list[Problem]:
+    """Broken internal links of every HTML page under `output`, as warnings naming page and
+    target (`label` is how the output folder is shown: `output`)."""
+    pages = {
+        path.relative_to(output).as_posix(): parse(path) for path in sorted(output.rglob("*.html"))
+    }
+    problems: list[Problem] = []
+    for page_file, page in pages.items():
+        for link in page.links:
+            reason = _broken(link.target, page_file, output, base_url, pages)
+            if reason:
+                hint = ANCHOR_HINT if reason.startswith("no element") else FILE_HINT
+                problems.append(
+                    Problem(
+                        f"{label}/{page_file}",
+                        link.line,
+                        link.col,
+                        f"broken link to `{link.target}`: {reason}",
+                        hint,
+                        "warning",
+                    )
+                )
+    return problems
+
+
+def _broken(
+    target: str, page_file: str, output: Path, base_url: str, pages: dict[str, Page]
+) -> str:
+    """Why the link is broken, or "" when it resolves (or is not internal)."""
+    fragment = unquote(urlsplit(target).fragment)
+    if target.startswith("#"):
+        found: str | None = page_file
+    else:
+        path = site_path(target, page_file, base_url)
+        if path is None:
+            return ""
+        if path.startswith(".."):
+            return "it leads outside the site"
+        found = resolve(output, path)
+        if found is None:
+            return f"no file `{urls.output_file(path)}` in the output"
+    if fragment and found in pages and fragment not in pages[found].ids:
+        return f'no element with id="{fragment}" in `{found}`'
+    return ""

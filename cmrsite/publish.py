@@ -1,0 +1,68 @@
+"""The outputs beside the pages: feed, sitemap, robots.txt, calendars and open data.
+
+Each is made by its own module from the loaded site; this one lists them with their paths
+(from `urls`) so that the build writes them through the staging writer like any page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import calendar, feeds, opendata, sitemap, templating, urls
+from .errors import Problem
+from .model import Site, SiteConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    path: str
+    """Path of the file in the output: `feed.xml`, `editions/iasi-2023/event.ics`."""
+    data: bytes
+    owner: str
+    """What wrote it, named when two outputs claim one path."""
+
+
+def outputs(
+    site: Site, page_paths: Iterable[str], templates: Path, project_root: Path
+) -> tuple[list[Output], list[Problem]]:
+    """Every non-page output, in a stable order; template errors as Problems."""
+    env = templating.make_environment(templates, site.config.language)
+    try:
+        made = [
+            Output(urls.FEED, feeds.render(env, site), "the Atom feed"),
+            Output(urls.SITEMAP, sitemap.render(env, site, page_paths), "the sitemap"),
+        ]
+    except jinja2.TemplateError as error:
+        return [], [templating.template_problem(error, templates, project_root)]
+    made.append(Output(urls.ROBOTS, sitemap.robots(site), "robots.txt"))
+    made.append(Output(urls.CALENDAR, calendar.site_calendar(site), "the calendar"))
+    made.extend(
+        Output(urls.edition_calendar(e.slug), calendar.edition_calendar(site, e), "a calendar")
+        for e in site.editions
+    )
+    made.append(Output(urls.OPEN_DATA, opendata.render(site), "the open data"))
+    return made, []
+
+
+def base_url_problems(config: SiteConfig, from_option: bool) -> list[Problem]:
+    """A site to publish needs an absolute base URL: the sitemaps protocol, feed readers and
+    calendar apps need absolute URLs. Checked under --strict (the publishing build) only."""
+    if urls.is_absolute(config.base_url):
+        return []
+    where = "--base-url" if from_option else "data/site.yaml"
+    return [
+        Problem(
+            where,
+            0,
+            0,
+            f"the base URL `{config.base_url}` is not absolute: the sitemap, the feed and "
+            "canonical URLs name pages by root-relative paths, which only work at a host's root",
+            "build for publishing with `--base-url https://host/path/` "
+            "(or set `base_url` in data/site.yaml)",
+            "warning",
+        )
+    ]

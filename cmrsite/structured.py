@@ -1,0 +1,101 @@
+"""schema.org structured data (JSON-LD) for edition pages, read by search engines.
+
+https://schema.org/Event; the eventStatus values follow https://schema.org/EventStatusType.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from . import urls
+from .model import Edition, Site, Status
+
+SCHEMA = "https://schema.org/"
+
+
+def event_status(edition: Edition, status: Status) -> str:
+    """Cancelled and postponed as declared; an edition held on other dates than first
+    announced (Palma) is rescheduled; any other is scheduled."""
+    if status == Status.CANCELLED:
+        return SCHEMA + "EventCancelled"
+    if status == Status.POSTPONED:
+        return SCHEMA + "EventPostponed"
+    if edition.planned is not None and edition.planned != edition.dates:
+        return SCHEMA + "EventRescheduled"
+    return SCHEMA + "EventScheduled"
+
+
+def place(edition: Edition) -> dict[str, Any]:
+    address: dict[str, Any] = {"@type": "PostalAddress", "addressLocality": edition.city}
+    if edition.region:
+        address["addressRegion"] = edition.region
+    address["addressCountry"] = edition.country_code or edition.country
+    result: dict[str, Any] = {
+        "@type": "Place",
+        "name": ", ".join(place_parts(edition)),
+        "address": address,
+    }
+    if edition.location is not None:
+        result["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": edition.location.lat,
+            "longitude": edition.location.lon,
+        }
+    return result
+
+
+def place_parts(edition: Edition) -> list[str]:
+    """City, region (when it says more than the city) and country."""
+    parts = [edition.city]
+    if edition.region and edition.region != edition.city:
+        parts.append(edition.region)
+    parts.append(edition.country)
+    return parts
+
+
+def description(site: Site, edition: Edition) -> str:
+    summary = edition.summary
+    if summary is not None and summary.meta.description:
+        return summary.meta.description
+    if edition.title:
+        return edition.title
+    return site.config.description
+
+
+def event(site: Site, edition: Edition) -> dict[str, Any]:
+    """The schema.org Event of one edition, as a JSON-ready mapping."""
+    status = edition.status(site.today)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": edition.name,
+        "startDate": edition.dates.start.isoformat(),
+        "endDate": edition.dates.end.isoformat(),
+        "eventStatus": event_status(edition, status),
+        "eventAttendanceMode": SCHEMA + "OfflineEventAttendanceMode",
+        "location": place(edition),
+        "url": urls.absolute(site.config.base_url, urls.edition(edition.slug)),
+        "description": description(site, edition),
+    }
+    if data["eventStatus"] == SCHEMA + "EventRescheduled" and edition.planned is not None:
+        data["previousStartDate"] = edition.planned.start.isoformat()
+    organiser = site.config.organiser
+    if organiser is not None:
+        data["organizer"] = {"@type": "Organization", "name": organiser.name}
+        if organiser.url:
+            data["organizer"]["url"] = organiser.url
+    return data
+
+
+def script_json(data: dict[str, Any]) -> Markup:
+    """JSON for a `<script type="application/ld+json">` element.
+
+    `<`, `>` and `&` are written as JSON escapes, so no text (`</script>`, `<!--`) can end or
+    confuse the script element; JSON readers decode them back.
+    """
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
