@@ -26,7 +26,7 @@ from .validate import (
     validate_front_matter,
     validate_site,
 )
-from .writer import Staging, check_output_dir, staging
+from .writer import OutputConflictError, Staging, check_output_dir, staging
 
 SITE_FILE = "data/site.yaml"
 EDITIONS_FILE = "data/editions.yaml"
@@ -239,9 +239,7 @@ def build(options: Options, on_step: Callable[[str, float], None] | None = None)
     if extra_problems:
         raise SiteError(extra_problems)
     with report.step("write"), staging(out) as stage:
-        _write(stage, rendered, project)
-        for output in extras:
-            stage.write_bytes(output.path, output.data, output.owner)
+        _write(stage, rendered, extras, project)
         report.files = stage.files
         with report.step("link check"):
             report.problems.extend(_check_links(stage.root, site, options, project.label(out)))
@@ -264,11 +262,22 @@ def _check_links(staged: Path, site: Site, options: Options, label: str) -> list
     return problems
 
 
-def _write(stage: Staging, rendered: dict[str, bytes], project: Project) -> None:
-    for relative, data in rendered.items():
-        stage.write_bytes(relative, data, "page")
-    for relative, source in copied_files(project):
-        stage.copy_file(relative, source, project.label(source))
+def _write(
+    stage: Staging, rendered: dict[str, bytes], extras: list[publish.Output], project: Project
+) -> None:
+    """Generated files first, so that a copied file of content/ that takes one of their
+    paths (`content/feed.xml`) is the one named in the error."""
+    try:
+        for relative, data in rendered.items():
+            stage.write_bytes(relative, data, "a page")
+        for output in extras:
+            stage.write_bytes(output.path, output.data, output.owner)
+        for relative, source in copied_files(project):
+            stage.copy_file(relative, source, project.label(source))
+    except OutputConflictError as conflict:
+        message = f"`{conflict.relative}` would overwrite {conflict.first} in the output"
+        hint = "rename or move the file: the generator writes that path itself"
+        raise SiteError([Problem(conflict.second, 0, 0, message, hint)]) from None
 
 
 class Builder:

@@ -39,6 +39,16 @@ def check_output_dir(out: Path, project: Path) -> Path:
     return out
 
 
+class OutputConflictError(ValueError):
+    """Two writers claim one output path (a page and a copied file of content/, say)."""
+
+    def __init__(self, relative: str, first: str, second: str) -> None:
+        super().__init__(f"two outputs write {relative}: {first} and {second}")
+        self.relative = relative
+        self.first = first
+        self.second = second
+
+
 class Staging:
     """A fresh folder beside the output; `commit` swaps it in, leaving the old one nowhere."""
 
@@ -51,7 +61,7 @@ class Staging:
     def claim(self, relative: str, owner: str) -> Path:
         """The path to write `relative` to; two writers claiming one path is a bug we refuse."""
         if relative in self._claimed:
-            raise ValueError(f"two outputs write {relative}: {self._claimed[relative]} and {owner}")
+            raise OutputConflictError(relative, self._claimed[relative], owner)
         self._claimed[relative] = owner
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
