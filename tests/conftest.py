@@ -111,9 +111,9 @@ def run_cli(project: Path | None, *args: str, env: Mapping[str, str] | None = No
     return _run([*command, *args], cwd=project or REPO, env=env)
 
 
-def run_build_py(*args: str, cwd: Path = REPO, env: Mapping[str, str] | None = None) -> Run:
-    """`python build.py ARGS...` of the repository, as an editor runs it."""
-    return _run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd, env=env)
+def run_build_py(*args: str, project: Path = REPO, env: Mapping[str, str] | None = None) -> Run:
+    """`python build.py ARGS...` in `project` (default: this repository), as editors run it."""
+    return _run([sys.executable, str(project / "build.py"), *args], cwd=project, env=env)
 
 
 def _run(command: list[str], cwd: Path, env: Mapping[str, str] | None) -> Run:
