@@ -1,0 +1,473 @@
+"""Content checks that catch what hand-made pages got wrong; `check` and `build` run them.
+
+Each finding is a warning (an error under `--strict`) at the exact file:line:col inside the
+Markdown or YAML file, except a past edition without a summary, which is only information:
+- a date in the prose (or the `title`/`description`) that contradicts the record's dates;
+- text that looks mis-encoded (mojibake), with the likely intended text;
+- internal links and images in Markdown that lead to no page or file of the planned site.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import ftfy
+from anyascii import anyascii
+from ftfy.badness import is_bad
+from markdown_it.token import Token
+
+from . import markdown, urls
+from .dates import format_range
+from .errors import Problem
+from .model import DateRange, Document, Edition, Site, Status
+from .pages import plan
+from .sources import MarkedMap, read_text, split_front_matter
+
+NEAR = timedelta(days=90)
+"""A date this close to an edition, in its own text, is most likely about the edition."""
+
+MOJIBAKE_HINT = (
+    "the text was once read in the wrong encoding: replace it with the intended text "
+    "and save the file as UTF-8"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """Where a document's text is, to turn an offset in a Markdown block into file:line:col."""
+
+    document: Document
+    lines: list[str]
+    """Every line of the file, front matter included (index 0 is line 1)."""
+
+    def position(self, block: Token, content: str, offset: int, needle: str) -> tuple[int, int]:
+        """The file line and column of `needle`, found at `offset` of a block's `content`."""
+        first = self.document.body_line + (block.map[0] if block.map else 0)
+        line = first + content.count("\n", 0, offset)
+        start_of_line = content.rfind("\n", 0, offset) + 1
+        col = offset - start_of_line + 1
+        if 0 < line <= len(self.lines):
+            # The block's text lost the line's indentation and list or quote markers: the
+            # needle is at or right of where it sits in the block.
+            found = self.lines[line - 1].find(needle.split("\n")[0], col - 1)
+            col = found + 1 if found >= 0 else col
+        return line, col
+
+
+def check_site(site: Site, root: Path, site_files: Iterable[str] = ()) -> list[Problem]:
+    """Every content check over a loaded site; `site_files` are the copied files' output paths."""
+    problems: list[Problem] = []
+    known = KnownPaths.of(site, site_files)
+    for document, page_path, edition in _documents(site):
+        located = _locate(document, root)
+        if located is None:
+            continue
+        problems.extend(mojibake_problems(located.lines, document.label))
+        problems.extend(link_problems(located, page_path, known))
+        if edition is not None:
+            problems.extend(date_problems(located, edition, site.editions, site.config.language))
+    for data_file in ("data/editions.yaml", "data/site.yaml"):
+        text = read_text(root / data_file, data_file).text
+        if text is not None:
+            problems.extend(mojibake_problems(text.splitlines(), data_file))
+    problems.extend(missing_summaries(site))
+    return problems
+
+
+def _documents(site: Site) -> Iterator[tuple[Document, str, Edition | None]]:
+    """Each Markdown document once, with the page it is shown on and its edition."""
+    seen: set[str] = set()
+    if site.intro is not None:
+        seen.add(site.intro.path)
+        yield site.intro, urls.HOME, None
+    for edition in site.editions:
+        for document, page in (
+            (edition.summary, urls.edition(edition.slug)),
+            (edition.invitation, urls.INVITATION),
+        ):
+            if document is not None and document.path not in seen:
+                seen.add(document.path)
+                yield document, page, edition
+
+
+def _locate(document: Document, root: Path) -> Located | None:
+    text = read_text(root / "content" / document.path, document.label).text
+    return None if text is None else Located(document, text.splitlines())
+
+
+def missing_summaries(site: Site) -> list[Problem]:
+    """Past editions with no summary: information for the editors, never a failure."""
+    return [
+        Problem(
+            "data/editions.yaml",
+            edition.line,
+            1,
+            f"{edition.city} {edition.year} is past and has no summary yet",
+            "when it is written, add `summary: editions/<slug>.md` (or an https:// link) "
+            "to the record",
+            "info",
+        )
+        for edition in site.editions
+        if edition.status(site.today) == Status.PAST and not edition.has_summary
+    ]
+
+
+# --- mojibake ---------------------------------------------------------------------------------
+
+
+def mojibake_problems(lines: list[str], label: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for number, line in enumerate(lines, start=1):
+        for col, bad, good in find_mojibake(line):
+            if good is None:
+                message = f"text looks mis-encoded: `{bad}`"
+            else:
+                message = f"text looks mis-encoded: `{bad}` is probably `{good}`"
+            problems.append(Problem(label, number, col, message, MOJIBAKE_HINT, "warning"))
+    return problems
+
+
+def find_mojibake(line: str) -> list[tuple[int, str, str | None]]:
+    """(1-based column, word as written, likely intended word or None) for each bad word.
+
+    ftfy decides; the fallback re-reads a word in the code pages ftfy does not try (the
+    Thai `windows-874`, which turned `Iași` into `Iaศ™i`), accepting only valid UTF-8.
+    """
+    found: list[tuple[int, str, str | None]] = []
+    if line.isascii():
+        return found
+    for match in re.finditer(r"[^ \t]+", line):
+        word = match.group()
+        if word.isascii():
+            continue
+        fixed = ftfy.fix_encoding(word)
+        if fixed == word:
+            fixed = _reread(word)
+        if fixed != word:
+            found.append((match.start() + 1, word, fixed))
+        elif is_bad(word):
+            found.append((match.start() + 1, word, None))
+    return found
+
+
+FALLBACK_CODE_PAGES = ("cp874", "cp1252", "cp1250", "cp1251", "cp1257")
+
+
+@functools.cache
+def _sloppy_encoder(code_page: str) -> dict[str, int]:
+    """Character -> byte of a code page, its holes filled from windows-1252 then Latin-1,
+    as sloppy decoders (browsers, old CMSs) fill them."""
+    table: dict[str, int] = {}
+    for byte in range(256):
+        for codec in (code_page, "cp1252", "latin-1"):
+            try:
+                table.setdefault(bytes([byte]).decode(codec), byte)
+                break
+            except UnicodeDecodeError:
+                continue
+    return table
+
+
+def _reread(word: str) -> str:
+    """Each run of non-ASCII characters, encoded back to bytes and read as UTF-8."""
+
+    def repair(match: re.Match[str]) -> str:
+        run = match.group()
+        for code_page in FALLBACK_CODE_PAGES:
+            table = _sloppy_encoder(code_page)
+            if all(ch in table for ch in run):
+                try:
+                    decoded = bytes(table[ch] for ch in run).decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                if len(decoded) < len(run):
+                    return decoded
+        return run
+
+    return re.sub(r"[^\x00-\x7f]+", repair, word)
+
+
+# --- dates in prose ---------------------------------------------------------------------------
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("January", "Jan"),
+            ("February", "Feb"),
+            ("March", "Mar"),
+            ("April", "Apr"),
+            ("May",),
+            ("June", "Jun"),
+            ("July", "Jul"),
+            ("August", "Aug"),
+            ("September", "Sept", "Sep"),
+            ("October", "Oct"),
+            ("November", "Nov"),
+            ("December", "Dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_DAY = r"(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?"
+_YEAR = r"(?:19|20)[0-9]{2}"
+_TO = r"(?:\s*[-–—]\s*|\s+(?:to|and|&|until|till)\s+)"
+_OF = r"\s+(?:of\s+)?"
+DATE_PATTERN = re.compile(
+    rf"""(?<![\w.])(?:
+        (?P<d1>{_DAY})(?:{_OF}(?P<m1>{_MONTH})(?:,?\s+(?P<y1>{_YEAR}))?)?{_TO}
+            (?P<d2>{_DAY}){_OF}(?P<m2>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?
+      | (?P<d>{_DAY}){_OF}(?P<m>{_MONTH})(?:,?\s+(?P<y>{_YEAR}))?
+      | (?P<um1>{_MONTH})\s+(?P<ud1>{_DAY})(?:,?\s+(?P<uy1>{_YEAR}))?{_TO}
+            (?:(?P<um2>{_MONTH})\s+)?(?P<ud2>{_DAY})(?:,?\s+(?P<uy2>{_YEAR}))?
+      | (?P<um>{_MONTH})\s+(?P<ud>{_DAY}),?\s+(?P<uy>{_YEAR})
+    )(?![\w])""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A date or range of days as written, its year possibly left out."""
+
+    text: str
+    start: tuple[int | None, int, int]
+    """(year or None, month, day)."""
+    end: tuple[int | None, int, int]
+
+
+def find_dates(text: str) -> Iterator[tuple[int, Mention]]:
+    """(offset, mention) of each English date or day range: `24–25 October 2024`,
+    `30 November – 1 December`, `from 8 to 9 November 2017`, `October 10-11, 2024`."""
+    for match in DATE_PATTERN.finditer(text):
+        g = match.groupdict()
+        if g["d1"]:
+            parts = (g["d1"], g["m1"] or g["m2"], g["y1"] or g["y2"], g["d2"], g["m2"], g["y2"])
+        elif g["d"]:
+            parts = (g["d"], g["m"], g["y"], g["d"], g["m"], g["y"])
+        elif g["ud1"]:
+            um2 = g["um2"] or g["um1"]
+            parts = (g["ud1"], g["um1"], g["uy1"] or g["uy2"], g["ud2"], um2, g["uy2"])
+        else:
+            parts = (g["ud"], g["um"], g["uy"], g["ud"], g["um"], g["uy"])
+        day1, month1, year1, day2, month2, year2 = parts
+        start = (_year(year1), _month(month1), _day(day1))
+        end = (_year(year2), _month(month2), _day(day2))
+        yield match.start(), Mention(match.group(), start, end)
+
+
+def _day(text: str) -> int:
+    return int(re.sub(r"\D", "", text))
+
+
+def _month(text: str) -> int:
+    return MONTHS[text.rstrip(".")]
+
+
+def _year(text: str | None) -> int | None:
+    return int(text) if text else None
+
+
+def resolve(mention: Mention, near: date) -> list[DateRange]:
+    """The days a mention may name: its year as written, or, when left out, the year before,
+    of and after `near`."""
+    start_year, start_month, start_day = mention.start
+    end_year, end_month, end_day = mention.end
+    years = [end_year] if end_year is not None else [near.year - 1, near.year, near.year + 1]
+    wraps = (start_month, start_day) > (end_month, end_day)  # 30 December – 2 January
+    readings: list[DateRange] = []
+    for year in years:
+        try:
+            end = date(year, end_month, end_day)
+            start = date(start_year or (year - 1 if wraps else year), start_month, start_day)
+        except ValueError:
+            continue
+        if start <= end:
+            readings.append(DateRange(start, end))
+    return readings
+
+
+def _spans(edition: Edition) -> list[DateRange]:
+    return [edition.dates, *([edition.planned] if edition.planned else [])]
+
+
+def _within(days: DateRange, span: DateRange) -> bool:
+    return span.start <= days.start and days.end <= span.end
+
+
+def date_problems(
+    located: Located, edition: Edition, editions: Iterable[Edition], language: str
+) -> list[Problem]:
+    """Dates in a summary or invitation (its text, `title`, `description`) that its record
+    contradicts. Dates far from the edition (other events) are left alone, except in the
+    title; a date of another edition is fine where its city is named."""
+    problems: list[Problem] = []
+    others = [e for e in editions if e.slug != edition.slug]
+    for line, col, mention, context, headline in _date_mentions(located):
+        spans = _spans(edition)
+        readings = [r for span in spans for r in resolve(mention, span.start)]
+        if not readings or any(_within(r, span) for r in readings for span in spans):
+            continue
+        days = min(readings, key=lambda r: abs(r.start - edition.dates.start))
+        if not headline and all(abs(days.start - span.start) > NEAR for span in spans):
+            continue
+        other = next((o for o in others if any(days == s for s in _spans(o))), None)
+        if other is not None and (other.city in context or _ascii(other.city) in context):
+            continue
+        message = (
+            f"`{mention.text}` contradicts the record of {edition.city} {edition.year} "
+            f"(data/editions.yaml:{edition.line}): {format_range(edition.dates, language)}"
+        )
+        if other is not None:
+            planned = other.planned is not None and days == other.planned
+            message += f"; these are the dates of {other.city} {other.year}" + (
+                " as first announced" if planned else ""
+            )
+        hint = (
+            "write the record's dates, or leave the dates out: the page shows them from "
+            "data/editions.yaml"
+        )
+        problems.append(Problem(located.document.label, line, col, message, hint, "warning"))
+    return problems
+
+
+def _ascii(text: str) -> str:
+    return str(anyascii(text))
+
+
+def _date_mentions(
+    located: Located,
+) -> Iterator[tuple[int, int, Mention, str, bool]]:
+    """(line, col, mention, surrounding text, in the headline) of each date of a document."""
+    front = split_front_matter("\n".join(located.lines), located.document.label).front_matter
+    if isinstance(front, MarkedMap):
+        for key in ("title", "description"):
+            value = front.get(key)
+            if not isinstance(value, str):
+                continue
+            value_line, value_col = front.where(key)
+            for offset, mention in find_dates(value):
+                raw = located.lines[value_line - 1] if value_line <= len(located.lines) else ""
+                found = raw.find(mention.text)
+                col = found + 1 if found >= 0 else value_col + offset
+                yield value_line, col, mention, value, True
+    for block in markdown.tokens(located.document.body):
+        if block.type != "inline" or not block.map:
+            continue
+        for offset, mention in find_dates(block.content):
+            line, col = located.position(block, block.content, offset, mention.text)
+            yield line, col, mention, block.content, False
+
+
+# --- internal links ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPaths:
+    """The URL paths of the planned site: pages (`editions/x/`) and files (`feed.xml`)."""
+
+    pages: frozenset[str]
+    files: frozenset[str]
+
+    @classmethod
+    def of(cls, site: Site, site_files: Iterable[str]) -> KnownPaths:
+        pages = [page.info.path for page in plan(site)]
+        extra = [urls.FEED, urls.CALENDAR, urls.OPEN_DATA, urls.SITEMAP, urls.ROBOTS]
+        extra += [urls.edition_calendar(e.slug) for e in site.editions]
+        files = [*(urls.output_file(p) for p in pages), *extra, *site_files]
+        return cls(frozenset(pages), frozenset(files))
+
+    def exists(self, path: str) -> bool:
+        return (
+            path in self.pages
+            or path in self.files
+            or path + "/" in self.pages
+            or (path.endswith("/index.html") and path.removesuffix("index.html") in self.pages)
+        )
+
+    def nearest(self, path: str) -> str | None:
+        close = difflib.get_close_matches(path, sorted(self.pages | self.files), n=1, cutoff=0.6)
+        return "/" + close[0] if close else None
+
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def site_path(href: str, page_path: str) -> str | None:
+    """The site path an internal link leads to (`editions/x/`), None for external links and
+    fragments, `..` when it climbs out of the site."""
+    if not href or href.startswith(("#", "//")) or _SCHEME.match(href):
+        return None
+    path = unquote(urlsplit(href).path)
+    if not path:
+        return None
+    if not path.startswith("/"):
+        path = "/" + posixpath.dirname("/" + page_path).strip("/") + "/" + path
+    normal = posixpath.normpath(path)
+    if normal.startswith("/.."):
+        return ".."
+    result = normal.lstrip("/")
+    return result + "/" if path.endswith("/") and result else result
+
+
+def _links(block: Token) -> Iterator[tuple[str, str]]:
+    """(kind, target) of each link and image of an inline block."""
+    for child in block.children or []:
+        if child.type == "link_open":
+            yield "link", str(child.attrGet("href") or "")
+        elif child.type == "image":
+            yield "image", str(child.attrGet("src") or "")
+
+
+def link_problems(located: Located, page_path: str, known: KnownPaths) -> list[Problem]:
+    problems: list[Problem] = []
+    for block in markdown.tokens(located.document.body):
+        if block.type != "inline" or not block.map:
+            continue
+        cursor = 0
+        for kind, href in _links(block):
+            target = site_path(href, page_path)
+            offset = block.content.find(href, cursor)
+            if offset < 0:  # markdown-it percent-encodes the written URL
+                href = unquote(href)
+                offset = block.content.find(href, cursor)
+            cursor = offset + len(href) if offset >= 0 else cursor
+            if target is None or known.exists(target):
+                continue
+            line, col = located.position(block, block.content, max(offset, 0), href)
+            problems.append(
+                _link_problem(located.document.label, line, col, kind, href, target, known)
+            )
+    return problems
+
+
+def _link_problem(
+    label: str, line: int, col: int, kind: str, href: str, target: str, known: KnownPaths
+) -> Problem:
+    if target == "..":
+        message = f"the {kind} `{href}` leads outside the site"
+        hint = "start links to pages of the site with `/`, e.g. `/editions/iasi-2023/`"
+    elif kind == "image":
+        message = f"the image `{href}` does not exist"
+        hint = "put the file under content/ (e.g. content/files/photo.jpg) and link to `/files/photo.jpg`"
+    else:
+        message = f"the link `{href}` leads to no page of the site"
+        hint = "link to an existing page, e.g. `/editions/iasi-2023/` or `/invitation/`"
+    if target.endswith(".md"):
+        page = "/" + target.removeprefix("/").removesuffix(".md") + "/"
+        hint = f"link to the page, not to its Markdown file: `{page}`"
+    elif target != "..":
+        nearest = known.nearest(target)
+        if nearest is not None:
+            hint = f"did you mean `{nearest}`?"
+    return Problem(label, line, col, message, hint, "warning")
