@@ -10,18 +10,21 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from . import scaffold
 from .dates import resolve_today
 from .errors import Problem, SiteError, UsageError
 from .pipeline import Options, Report, build, check
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("build", "check")
+COMMANDS = ("build", "check", "serve", "new")
 
 
 def _add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="where the site is published, e.g. https://host/cmr/")
     parser.add_argument("--today", help="the date that decides upcoming and past (YYYY-MM-DD)")
-    parser.add_argument("--drafts", action="store_true", help="include drafts and texts published after today")
+    parser.add_argument(
+        "--drafts", action="store_true", help="include drafts and texts published after today"
+    )
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
@@ -38,6 +41,23 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--out", type=Path, help="output folder (default: output/)")
     check_cmd = commands.add_parser("check", help="validate everything, write nothing")
     _add_site_options(check_cmd)
+    serve_cmd = commands.add_parser(
+        "serve", help="build, serve on 127.0.0.1 and rebuild and reload the browser on save"
+    )
+    _add_site_options(serve_cmd)
+    serve_cmd.add_argument("--out", type=Path, help="output folder (default: output/)")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    new_cmd = commands.add_parser(
+        "new", help="add an edition to data/editions.yaml and write its summary stub"
+    )
+    new_cmd.add_argument("--city", help="as displayed, e.g. Iași")
+    new_cmd.add_argument("--country", help="e.g. Romania")
+    new_cmd.add_argument("--start", help="first day, YYYY-MM-DD")
+    new_cmd.add_argument("--end", help="last day, YYYY-MM-DD (default: the first day)")
+    new_cmd.add_argument("--region", help="e.g. North-East Region")
+    new_cmd.add_argument("--country-code", help="ISO 3166-1 alpha-2, e.g. RO")
+    new_cmd.add_argument("--slug", help="default: the city in ASCII and the year, iasi-2023")
     return parser
 
 
@@ -84,9 +104,32 @@ def _warning_count(report: Report) -> str:
     return f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
 
 
+def _run_serve(args: argparse.Namespace, project: Path) -> int:
+    from . import serve  # the server's imports (tornado) are not needed to build
+
+    serve.serve(_options(args, project), args.host, args.port, _print_problems)
+    return EXIT_OK
+
+
+def _run_new(args: argparse.Namespace, project: Path) -> int:
+    fields = ("city", "country", "start", "end", "region", "country_code", "slug")
+    values: dict[str, str | None] = {key: getattr(args, key) for key in fields}
+    if sys.stdin.isatty() and not all(values[key] for key in ("city", "country", "start")):
+        values = scaffold.ask_missing(values, input)
+    done = scaffold.new_edition(project, scaffold.from_values(values))
+    print(f"added {done.slug} to {scaffold.EDITIONS_FILE}:{done.line}")
+    if done.created:
+        print(f"wrote {done.summary} (a draft: remove `draft: true` when it is ready)")
+    else:
+        print(f"kept {done.summary}, which exists already")
+    return EXIT_OK
+
+
 RUNNERS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "build": _run_build,
     "check": _run_check,
+    "serve": _run_serve,
+    "new": _run_new,
 }
 
 
@@ -94,7 +137,8 @@ def main(argv: Sequence[str] | None = None, default_project: Path | None = None)
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
     # `python build.py --today X` means `build --today X`: insert the default command.
-    first_command = next((a for a in args_list if not a.startswith("-")), None)
+    rest = args_list[_global_end(args_list) :]
+    first_command = rest[0] if rest else None
     if first_command not in RUNNERS and "-h" not in args_list and "--help" not in args_list:
         args_list = _insert_default_command(args_list)
     args = parser.parse_args(args_list)
@@ -114,11 +158,17 @@ def main(argv: Sequence[str] | None = None, default_project: Path | None = None)
         return 130
 
 
-def _insert_default_command(args: list[str]) -> list[str]:
-    """Put `build` after the global options (`--project DIR`) and before the build options."""
+def _global_end(args: list[str]) -> int:
+    """The index after the global options (`--project DIR`): where the command is."""
     index = 0
     while index < len(args) and args[index].startswith("--project"):
         index += 1 if "=" in args[index] else 2
+    return index
+
+
+def _insert_default_command(args: list[str]) -> list[str]:
+    """Put `build` after the global options (`--project DIR`) and before the build options."""
+    index = _global_end(args)
     return [*args[:index], "build", *args[index:]]
 
 
