@@ -1,0 +1,167 @@
+"""Incremental atomic output: only files whose bytes change are written.
+
+Like `writer.Staging`, the new site is assembled in a fresh folder beside the output and
+swapped in whole, so a failing build leaves the previous output untouched. But a file whose
+bytes are those of the previous build is not written again: the old file is hard-linked into
+the new tree, so its modification time stays (rsync, browsers and CDNs see it unchanged). When
+nothing at all changed, nothing is swapped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from .cache import FileRecord, Manifest, digest
+from .writer import RETIRED_PREFIX, OutputConflictError, Staging
+
+
+class IncrementalStaging(Staging):
+    """The staging writer (`claim`, `write_bytes`, `copy_file`, `files`), plus `keep` for
+    outputs whose inputs are known unchanged and `record_written` for files that worker
+    processes wrote into `root`. Claiming a path no longer creates its folder: only files
+    actually written (or linked) need one."""
+
+    def __init__(self, out: Path, previous: Manifest) -> None:
+        super().__init__(out)
+        self.previous = previous
+        self.kept: dict[str, FileRecord] = {}
+        """Files of the old output reused as they are."""
+        self.written: dict[str, tuple[str, str]] = {}
+        """Files written into the staging folder: relative path -> (digest, key)."""
+        self._materialized = False
+        self._created: set[str] = {""}
+        self._changed: bool | None = None
+
+    def claim(self, relative: str, owner: str) -> Path:
+        if relative in self._claimed:
+            raise OutputConflictError(relative, self._claimed[relative], owner)
+        self._claimed[relative] = owner
+        return self.root / relative
+
+    def write_bytes(self, relative: str, data: bytes, owner: str, key: str = "") -> None:
+        self.claim(relative, owner)
+        self.put(relative, data, key)
+
+    def copy_file(self, relative: str, source: Path, owner: str) -> None:
+        stat = source.stat()
+        key = f"copy:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}:{source}"
+        hashed = ""
+        if not self._reusable(relative, key):
+            hashed = digest(source.read_bytes())
+            if not self._reusable(relative, key, hashed):
+                self._make_parent(relative)
+                super().copy_file(relative, source, owner)
+                self.written[relative] = (hashed, key)
+                return
+        self.claim(relative, owner)
+
+    # --- incremental additions ------------------------------------------------------------------
+
+    def keep(self, relative: str, key: str) -> bool:
+        """Reuse the old file if it was made from the same `key` and is untouched."""
+        return self._reusable(relative, key)
+
+    def _reusable(self, relative: str, key: str, hashed: str = "") -> bool:
+        """Keep the old file if it is untouched and was made from `key` (or, given `hashed`,
+        has those bytes): it is then linked, not written, and its mtime stays."""
+        if not key and not hashed:
+            return False
+        record = self.previous.valid(self.out, relative)
+        if record is None or (record.digest != hashed if hashed else record.key != key):
+            return False
+        self.kept[relative] = FileRecord(
+            record.digest, record.size, record.mtime_ns, record.inode, key
+        )
+        return True
+
+    def put(self, relative: str, data: bytes, key: str = "") -> str:
+        """Stage `data`, or keep the old file when its bytes are the same; returns the digest."""
+        hashed = digest(data)
+        if self._reusable(relative, key, hashed):
+            return hashed
+        self._make_parent(relative)
+        with open(self.root / relative, "wb") as file:
+            file.write(data)
+        self.written[relative] = (hashed, key)
+        return hashed
+
+    def record_written(self, relative: str, hashed: str, key: str, kept: bool) -> None:
+        """Note a file that a worker process staged (or found unchanged) for this build."""
+        if kept:
+            record = self.previous.files[relative]
+            self.kept[relative] = FileRecord(
+                record.digest, record.size, record.mtime_ns, record.inode, key
+            )
+        else:
+            self.written[relative] = (hashed, key)
+
+    def _make_parent(self, relative: str) -> None:
+        parent = relative.rpartition("/")[0]
+        if parent not in self._created:
+            (self.root / parent).mkdir(parents=True, exist_ok=True)
+            self._created.add(parent)
+
+    # --- finishing --------------------------------------------------------------------------------
+
+    @property
+    def removed(self) -> list[str]:
+        return sorted(set(self.previous.files) - set(self._claimed))
+
+    @property
+    def changed(self) -> bool:
+        """Whether the new site differs from the output as it is (stray files included)."""
+        if self._changed is None:
+            self._changed = (
+                bool(self.written or self.removed)
+                or not self.out.is_dir()
+                or sum(len(names) for _, _, names in os.walk(self.out)) != len(self.kept)
+            )
+        return self._changed
+
+    def materialize(self) -> None:
+        """Link the unchanged files into the staging folder, so that it holds the whole site
+        (the link check reads it). Not needed, and not done, when nothing changed."""
+        if self._materialized or not self.changed:
+            return
+        for relative in self.kept:
+            self._make_parent(relative)
+            try:
+                os.link(self.out / relative, self.root / relative)
+            except OSError:  # a file system without hard links: a copy keeps the mtime too
+                shutil.copy2(self.out / relative, self.root / relative)
+        self._materialized = True
+
+    def commit(self, background_cleanup: bool = False) -> None:
+        """Swap the staging folder in (if anything changed); the old tree is then deleted."""
+        if not self.changed:
+            self.discard()
+            return
+        self.materialize()
+        os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
+        retired: Path | None = None
+        if self.out.exists():
+            retired = Path(tempfile.mkdtemp(prefix=RETIRED_PREFIX, dir=self.out.parent))
+            os.rename(self.out, retired / "site")
+        try:
+            os.rename(self.root, self.out)
+        except OSError:
+            if retired is not None:
+                os.rename(retired / "site", self.out)
+            raise
+        if retired is not None:
+            if background_cleanup:
+                threading.Thread(target=shutil.rmtree, args=(retired, True), daemon=True).start()
+            else:
+                shutil.rmtree(retired, ignore_errors=True)
+
+    def manifest(self, build_key: str) -> Manifest:
+        """The record of the output as committed: kept files keep their old stat."""
+        files = dict(self.kept)
+        for relative, (hashed, key) in self.written.items():
+            stat = os.stat(self.out / relative)
+            files[relative] = FileRecord(hashed, stat.st_size, stat.st_mtime_ns, stat.st_ino, key)
+        return Manifest(build_key, dict(sorted(files.items())))
