@@ -8,14 +8,15 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import jinja2
 
-from . import assets, checks, linkcheck, markdown, publish, templating
+from . import assets, cache, checks, engine, linkcheck, markdown, publish, templating
 from .errors import Problem, SiteError, errors_in
+from .incremental import IncrementalStaging
 from .model import Document, Site, SiteConfig
 from .news import load_news
 from .pages import Page, plan
@@ -26,7 +27,7 @@ from .validate import (
     validate_front_matter,
     validate_site,
 )
-from .writer import OutputConflictError, Staging, check_output_dir, staging
+from .writer import OutputConflictError, Staging, check_output_dir
 
 SITE_FILE = "data/site.yaml"
 EDITIONS_FILE = "data/editions.yaml"
@@ -54,6 +55,10 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    written: int = 0
+    """Files whose bytes changed (or are new); the others were kept as they were."""
+    unchanged: int = 0
+    removed: int = 0
 
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -219,10 +224,20 @@ def copied_files(project: Project) -> Iterator[tuple[str, Path]]:
 
 
 def build(options: Options, on_step: Callable[[str, float], None] | None = None) -> Report:
-    """Load, validate, plan, render, write. Raises SiteError (nothing written) on any error."""
+    """Load, validate, plan, render, write. Raises SiteError (nothing written) on any error.
+
+    Incremental (see `engine`): a build whose inputs all match the last one's is skipped, a
+    page whose key matches is not rendered again, a file whose bytes match is not written.
+    """
     report = Report()
     project = Project(options.project)
     out = check_output_dir(options.output_dir, options.project)
+    settings = engine.Settings(options.today, options.base_url, options.drafts, options.strict)
+    previous = cache.load_manifest(project.root, out)
+    with report.step("inputs"):
+        key = engine.build_key(project.root, settings)
+    if previous.build_key == key and previous.intact(out):
+        return _unchanged(report, previous)
     with report.step("load"):
         site, problems = load(options)
     report.problems = problems
@@ -230,20 +245,63 @@ def build(options: Options, on_step: Callable[[str, float], None] | None = None)
         raise SiteError(errors_in(problems))
     with report.step("plan"):
         pages = plan(site)
+    stage = IncrementalStaging(out, previous)
+    try:
+        _stage_site(stage, site, pages, project, settings, report)
+        with report.step("link check"):
+            checked = stage.root if stage.changed else out
+            report.problems.extend(_check_links(checked, site, options, project.label(out)))
+        with report.step("write"):
+            stage.commit()
+    except BaseException:
+        stage.discard()
+        raise
+    report.files = stage.files
+    report.written, report.unchanged = len(stage.written), len(stage.kept)
+    report.removed = len(stage.removed)
+    manifest = stage.manifest(key)
+    manifest.problems = [asdict(problem) for problem in report.problems]
+    cache.save_manifest(project.root, out, manifest)
+    return report
+
+
+def _unchanged(report: Report, previous: cache.Manifest) -> Report:
+    """The output already is what this build would write: say so, with the same warnings."""
+    report.problems = [Problem(**fields) for fields in previous.problems]
+    report.files = sorted(previous.files)
+    report.unchanged = len(report.files)
+    return report
+
+
+def _stage_site(
+    stage: IncrementalStaging,
+    site: Site,
+    pages: list[Page],
+    project: Project,
+    settings: engine.Settings,
+    report: Report,
+) -> None:
+    """Every file of the new site into the staging folder: pages, then other outputs, then
+    copied files. Raises SiteError on template errors and path conflicts."""
     with report.step("render"):
-        rendered, render_problems = render_all(site, pages, project)
+        render_problems = engine.render_pages(
+            site,
+            pages,
+            stage,
+            engine.site_key(project.root, settings, site),
+            lambda: templating.make_environment(project.templates, site.config.language),
+            render_page,
+            lambda error: templating.template_problem(error, project.templates, project.root),
+        )
     if render_problems:
         raise SiteError(render_problems)
     with report.step("feeds, calendars, sitemap"):
         extras, extra_problems = _publish(site, pages, project)
     if extra_problems:
         raise SiteError(extra_problems)
-    with report.step("write"), staging(out) as stage:
-        _write(stage, rendered, extras, project)
-        report.files = stage.files
-        with report.step("link check"):
-            report.problems.extend(_check_links(stage.root, site, options, project.label(out)))
-    return report
+    with report.step("write"):
+        _write(stage, {}, extras, project)
+        stage.materialize()
 
 
 def _publish(
@@ -263,7 +321,10 @@ def _check_links(staged: Path, site: Site, options: Options, label: str) -> list
 
 
 def _write(
-    stage: Staging, rendered: dict[str, bytes], extras: list[publish.Output], project: Project
+    stage: Staging | IncrementalStaging,
+    rendered: dict[str, bytes],
+    extras: list[publish.Output],
+    project: Project,
 ) -> None:
     """Generated files first, so that a copied file of content/ that takes one of their
     paths (`content/feed.xml`) is the one named in the error."""
