@@ -456,7 +456,6 @@ def test_exit_statuses_of_build_and_check(make_site: Any) -> None:
     assert not (bad / "output").exists()
 
 
-@pytest.mark.xfail(reason="cli.main takes the value of `--project DIR` for the command name")
 def test_the_project_option_takes_a_separate_value(make_site: Any) -> None:
     project = make_site()
     code, stdout, stderr = run_cli(None, "--project", str(project), "check")
