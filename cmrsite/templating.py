@@ -67,8 +67,9 @@ def template_problem(error: Exception, templates_dir: Path, label_root: Path) ->
     if isinstance(error, jinja2.TemplateSyntaxError):
         name = error.filename or error.name or "?"
         return Problem(_label(name, label_root), error.lineno, 0, f"template: {error.message}")
+    message = f"template: {error}"
     if isinstance(error, jinja2.TemplateNotFound):
-        return Problem(_label(str(templates_dir), label_root), 0, 0, f"template not found: {error}")
+        message = f"template not found: {error}"
     # Jinja rewrites tracebacks so that template frames carry the template's file and line.
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         if frame.filename.startswith(str(templates_dir)):
@@ -76,10 +77,10 @@ def template_problem(error: Exception, templates_dir: Path, label_root: Path) ->
                 _label(frame.filename, label_root),
                 frame.lineno or 0,
                 0,
-                f"template: {error}",
+                message,
                 _template_hint(error),
             )
-    return Problem(_label(str(templates_dir), label_root), 0, 0, f"template: {error}")
+    return Problem(_label(str(templates_dir), label_root), 0, 0, message)
 
 
 def _template_hint(error: Exception) -> str:
@@ -95,5 +96,17 @@ def _label(path: str, root: Path) -> str:
         return path
 
 
+class TemplateCrashError(jinja2.TemplateRuntimeError):
+    """A template made Python fail (`1 / 0`, a filter given the wrong kind of value)."""
+
+
 def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> str:
-    return env.get_template(template).render(context)
+    try:
+        return env.get_template(template).render(context)
+    except jinja2.TemplateError:
+        raise
+    except Exception as error:
+        # Reported like any template error, with the template's file and line, not as a
+        # traceback: the original traceback, whose frames name the template, is kept.
+        crash = TemplateCrashError(f"{type(error).__name__}: {error}")
+        raise crash.with_traceback(error.__traceback__) from error
