@@ -179,9 +179,10 @@ def is_published(document: Document, options: Options) -> bool:
 
 
 def _load_config(project: Project, options: Options, problems: list[Problem]) -> SiteConfig | None:
+    before = len(problems)
     raw = project.read_yaml(SITE_FILE, problems)
-    if raw is None:
-        return None
+    if raw is None and len(problems) > before:
+        return None  # missing, not UTF-8 or not YAML: already reported
     config, config_problems = validate_site(raw, SITE_FILE)
     problems.extend(config_problems)
     if config is not None and options.base_url is not None:

@@ -235,7 +235,12 @@ def validate_site(data: Any, label: str) -> tuple[SiteConfig | None, list[Proble
     problems: list[Problem] = []
     if not isinstance(data, MarkedMap):
         hint = "it should hold `title: ...`, `language: ...` and the other settings"
-        return None, [Problem(label, 1, 1, "the site settings must be a mapping", hint)]
+        what = (
+            "the site settings file is empty"
+            if data is None
+            else "the site settings must be a mapping"
+        )
+        return None, [Problem(label, 1, 1, what, hint)]
     fields = Fields(data, label, problems, "the site settings")
     fields.reject_unknown(SITE_FIELDS)
     title = fields.text("title", required=True)
