@@ -19,6 +19,7 @@ import feedparser
 import icalendar
 import pytest
 import xmlschema
+import yaml
 from conftest import REAL_TODAY, REPO, run_cli
 
 from cmrsite.model import Edition, Site
@@ -676,3 +677,25 @@ def test_a_content_file_on_a_generated_path_is_an_error(make_site: MakeSite) -> 
     assert result.code == 1
     assert "content/feed.xml:0:0: error: `feed.xml` would overwrite the Atom feed" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- deploy workflow -------------------------------------------------------------------------
+
+
+def test_deploy_workflow_publishes_only_a_strict_build() -> None:
+    workflow = yaml.safe_load((REPO / ".github/workflows/deploy.yml").read_text(encoding="utf-8"))
+    build_job, deploy_job = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    assert deploy_job["needs"] == "build", "a failing build never publishes"
+    steps = build_job["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in steps]
+    assert uses[:3] == ["actions/checkout", "actions/setup-python", "actions/configure-pages"]
+    assert steps[1]["with"]["python-version"] == "3.11"
+    runs = [step["run"] for step in steps if "run" in step]
+    assert runs[0] == "pip install ."
+    assert runs[1].startswith("python build.py --strict --base-url")
+    assert "steps.pages.outputs.base_url" in runs[1]
+    upload = steps[-1]
+    assert upload["uses"].startswith("actions/upload-pages-artifact@")
+    assert upload["with"]["path"] == "output/"
+    assert [s["uses"].split("@")[0] for s in deploy_job["steps"]] == ["actions/deploy-pages"]
+    assert deploy_job["permissions"] == {"pages": "write", "id-token": "write"}
