@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cache, parallel
+from .cache import FileRecord
 from .errors import Problem
 from .incremental import IncrementalStaging
 from .progress import Progress
@@ -86,7 +87,7 @@ class _Job:
     problem: TemplateProblem
 
 
-_Result = tuple[list[tuple[str, str, str, bool]], list[Problem]]
+_Result = tuple[list[tuple[str, str, str, FileRecord | None]], list[Problem]]
 
 
 def render_pages(
@@ -139,7 +140,7 @@ def _render_share(
     """Render and stage a share of the pages; runs in the parent or in a forked worker."""
     import jinja2
 
-    staged: list[tuple[str, str, str, bool]] = []
+    staged: list[tuple[str, str, str, FileRecord | None]] = []
     problems: list[Problem] = []
     for relative, page_fingerprint, page in share:
         try:
@@ -150,7 +151,7 @@ def _render_share(
                 problems.append(problem)
             continue
         hashed = job.stage.put(relative, data, page_fingerprint)
-        staged.append((relative, hashed, page_fingerprint, relative in job.stage.kept))
+        staged.append((relative, hashed, page_fingerprint, job.stage.kept.get(relative)))
         if progress is not None:
             progress.advance(workers)
     return staged, problems

@@ -71,12 +71,26 @@ class IncrementalStaging(Staging):
         if not key and not hashed:
             return False
         record = self.previous.valid(self.out, relative)
+        if record is None and hashed:
+            record = self._unrecorded(relative)
         if record is None or (record.digest != hashed if hashed else record.key != key):
             return False
         self.kept[relative] = FileRecord(
             record.digest, record.size, record.mtime_ns, record.inode, key
         )
         return True
+
+    def _unrecorded(self, relative: str) -> FileRecord | None:
+        """A file of the old output that the cache does not know (it was deleted, or this
+        output was built elsewhere): its bytes are read, so equal files still stay as they are."""
+        path = self.out / relative
+        try:
+            stat = os.stat(path)
+            with open(path, "rb") as file:
+                data = file.read()
+        except OSError:
+            return None
+        return FileRecord(digest(data), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
     def put(self, relative: str, data: bytes, key: str = "") -> str:
         """Stage `data`, or keep the old file when its bytes are the same; returns the digest."""
@@ -89,13 +103,10 @@ class IncrementalStaging(Staging):
         self.written[relative] = (hashed, key)
         return hashed
 
-    def record_written(self, relative: str, hashed: str, key: str, kept: bool) -> None:
-        """Note a file that a worker process staged (or found unchanged) for this build."""
-        if kept:
-            record = self.previous.files[relative]
-            self.kept[relative] = FileRecord(
-                record.digest, record.size, record.mtime_ns, record.inode, key
-            )
+    def record_written(self, relative: str, hashed: str, key: str, kept: FileRecord | None) -> None:
+        """Note a file that a worker process staged (or, `kept`, found unchanged)."""
+        if kept is not None:
+            self.kept[relative] = kept
         else:
             self.written[relative] = (hashed, key)
 
