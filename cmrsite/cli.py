@@ -87,7 +87,8 @@ def _run_build(args: argparse.Namespace, project: Path) -> int:
     shown = out.relative_to(project) if out.is_relative_to(project) else out
     print(
         f"built {pages} pages and {len(report.files) - pages} other files into {shown}/ "
-        f"in {total:.2f} s{_warning_count(report)}"
+        f"in {total:.2f} s ({report.written} written, {report.unchanged} unchanged, "
+        f"{report.removed} removed){_warning_count(report)}"
     )
     return EXIT_OK
 
