@@ -31,8 +31,8 @@ from .model import DateRange, Document, Edition, Site, Status
 from .pages import plan
 from .sources import MarkedMap, read_text, split_front_matter
 
-NEAR = timedelta(days=90)
-"""A date this close to an edition, in its own text, is most likely about the edition."""
+NEAR = timedelta(days=31)
+"""A range of days this close to an edition, in its own text, is most likely about it."""
 
 MOJIBAKE_HINT = (
     "the text was once read in the wrong encoding: replace it with the intended text "
@@ -219,7 +219,13 @@ MONTHS = {
     for name in names
 }
 _DAY = r"(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?"
+_FULL_MONTHS = [name for name in MONTHS if len(name) > 3 and name not in ("Sept",)]
+_MONTH = (
+    r"(?:"
+    + "|".join(sorted(_FULL_MONTHS, key=len, reverse=True))
+    + r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"  # Oct. 10
+    + r")(?!\w)"
+)
 _YEAR = r"(?:19|20)[0-9]{2}"
 _TO = r"(?:\s*[-–—]\s*|\s+(?:to|and|&|until|till)\s+)"
 _OF = r"\s+(?:of\s+)?"
@@ -308,21 +314,30 @@ def _within(days: DateRange, span: DateRange) -> bool:
 def date_problems(
     located: Located, edition: Edition, editions: Iterable[Edition], language: str
 ) -> list[Problem]:
-    """Dates in a summary or invitation (its text, `title`, `description`) that its record
-    contradicts. Dates far from the edition (other events) are left alone, except in the
-    title; a date of another edition is fine where its city is named."""
+    """Dates in a summary or invitation that its record contradicts.
+
+    In the `title` and `description`, any date outside the edition's days is one. In the
+    text, where other events have their dates too, a date is one when it overlaps the
+    edition's days without being among them, when it is another edition's dates and that
+    city is not named in the paragraph, or when it is a range of days within a month of the
+    edition; single days outside it (a deadline, a visit) are left alone.
+    """
     problems: list[Problem] = []
+    spans = _spans(edition)
     others = [e for e in editions if e.slug != edition.slug]
     for line, col, mention, context, headline in _date_mentions(located):
-        spans = _spans(edition)
         readings = [r for span in spans for r in resolve(mention, span.start)]
         if not readings or any(_within(r, span) for r in readings for span in spans):
             continue
         days = min(readings, key=lambda r: abs(r.start - edition.dates.start))
-        if not headline and all(abs(days.start - span.start) > NEAR for span in spans):
-            continue
         other = next((o for o in others if any(days == s for s in _spans(o))), None)
         if other is not None and (other.city in context or _ascii(other.city) in context):
+            continue
+        overlaps = any(days.start <= s.end and s.start <= days.end for s in spans)
+        near_range = days.start != days.end and any(
+            abs(days.start - s.start) <= NEAR for s in spans
+        )
+        if not (headline or overlaps or other is not None or near_range):
             continue
         message = (
             f"`{mention.text}` contradicts the record of {edition.city} {edition.year} "
@@ -412,12 +427,18 @@ def site_path(href: str, page_path: str) -> str | None:
     if not path:
         return None
     if not path.startswith("/"):
-        path = "/" + posixpath.dirname("/" + page_path).strip("/") + "/" + path
-    normal = posixpath.normpath(path)
-    if normal.startswith("/.."):
-        return ".."
-    result = normal.lstrip("/")
-    return result + "/" if path.endswith("/") and result else result
+        path = posixpath.dirname("/" + page_path) + "/" + path
+    # Walk the segments: posixpath.normpath would stop `..` at the root instead of saying so.
+    kept: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if not kept:
+                return ".."
+            kept.pop()
+        elif segment not in ("", "."):
+            kept.append(segment)
+    result = "/".join(kept)
+    return result + "/" if path.endswith(("/", "/.", "/..")) and result else result
 
 
 def _links(block: Token) -> Iterator[tuple[str, str]]:

@@ -158,10 +158,10 @@ def record_text(edition: NewEdition, indent: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def addition(old: str, record: str) -> str:
+def addition(old: str, record: str, newline: str = "\n") -> str:
     """What to add after the old text: a line break if it lacks one, a blank line, the record,
-    in the file's own line endings."""
-    newline = "\r\n" if "\r\n" in old else "\n"
+    in the file's own line endings (`old` is read with `\n` line breaks)."""
+    old = old.replace("\n", newline)
     if not old or old.endswith(newline * 2) or (old.endswith(newline) and not old.strip()):
         separator = ""
     elif old.endswith(newline):
@@ -184,8 +184,8 @@ def new_edition(project: Path, edition: NewEdition) -> Scaffolded:
     slug = edition.final_slug
     _refuse_duplicate(records, slug)
     indent = records.pos[1] - 1 if records else 0
-    added = addition(old, record_text(edition, indent))
-    line = _validate(old + added, records, project)
+    added = addition(old, record_text(edition, indent), "\r\n" if b"\r\n" in raw else "\n")
+    line = _validate(old + added.replace("\r\n", "\n"), records, project)
     summary_relative = f"{SUMMARY_FOLDER}/{slug}.md"
     summary = project / "content" / summary_relative
     created = _write_stub(summary, edition)
