@@ -74,5 +74,13 @@ def render(body: str, allow_html: bool = False, root: str = "") -> str:
 
 
 def tokens(body: str, allow_html: bool = False) -> list[Token]:
-    """The parsed token stream, for checks that read links and text with their line numbers."""
+    """The parsed token stream, for checks that read links and text with their line numbers.
+
+    Several checks read the same document one after the other: it is parsed once for them
+    (the list is shared: read it, do not change it)."""
+    return _tokens(body, allow_html)
+
+
+@functools.lru_cache(maxsize=8)
+def _tokens(body: str, allow_html: bool) -> list[Token]:
     return parser(allow_html).parse(body, {})
