@@ -87,10 +87,25 @@ def timed(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
+CODE = REPO
+"""Where the timed `cmrsite` is imported from: a snapshot (see `snapshot_code`)."""
+
+
+def snapshot_code(root: Path) -> None:
+    """Time a copy of the package: an edit to the working tree during the run would change
+    the code's hash, and with it every cache key."""
+    global CODE
+    CODE = root / "code"
+    clear(CODE)
+    shutil.copytree(
+        REPO / "cmrsite", CODE / "cmrsite", ignore=shutil.ignore_patterns("__pycache__")
+    )
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["CI"] = "true"  # no progress bar
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = str(CODE)
     return env
 
 
@@ -218,6 +233,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=HERE / "results")
     args = parser.parse_args()
     hugo = hugo_binary()
+    snapshot_code(args.root)
     version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip()
     results = [
         bench_size(count, args.root, args.runs, hugo, count <= args.edit_limit)
