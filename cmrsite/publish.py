@@ -50,7 +50,8 @@ def outputs(
 
 def base_url_problems(config: SiteConfig, from_option: bool) -> list[Problem]:
     """A site to publish needs an absolute base URL: the sitemaps protocol, feed readers and
-    calendar apps need absolute URLs. Checked under --strict (the publishing build) only."""
+    calendar apps need absolute URLs. Said under --strict (the publishing build) as information:
+    a preview or a copy served from a host's root works without one, so it never fails a build."""
     if urls.is_absolute(config.base_url):
         return []
     where = "--base-url" if from_option else "data/site.yaml"
@@ -63,6 +64,6 @@ def base_url_problems(config: SiteConfig, from_option: bool) -> list[Problem]:
             "canonical URLs name pages by root-relative paths, which only work at a host's root",
             "build for publishing with `--base-url https://host/path/` "
             "(or set `base_url` in data/site.yaml)",
-            "warning",
+            "info",
         )
     ]
