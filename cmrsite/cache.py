@@ -219,3 +219,55 @@ def save_manifest(project: Path, out: Path, manifest: Manifest) -> None:
         os.replace(temporary, path)
     except OSError:
         pass
+
+
+class DigestMemo:
+    """Results computed from a file's bytes, by the bytes' digest (the link check's parse of
+    a page): kept in memory by the dev server, on disk between command-line builds."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.values: dict[str, Any] | None = None
+        self.dirty = False
+
+    def _load(self) -> dict[str, Any]:
+        if self.values is None:
+            try:
+                with open(self.path, "rb") as file:
+                    stored = pickle.load(file)
+                self.values = stored[1] if stored[0] == (FORMAT, self.path.name) else {}
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError):
+                self.values = {}
+            except (AttributeError, ImportError):  # written by another version of the code
+                self.values = {}
+        return self.values
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        values = self._load()
+        if key not in values:
+            values[key] = compute()
+            self.dirty = True
+        return values[key]
+
+    def save(self, live: set[str]) -> None:
+        """Keep only the results of files that still exist; write them if anything changed."""
+        values = self._load()
+        stale = set(values) - live
+        for key in stale:
+            del values[key]
+        if not (self.dirty or stale):
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(f".tmp{os.getpid()}")
+            with open(temporary, "wb") as file:
+                pickle.dump(((FORMAT, self.path.name), values), file, pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+            self.dirty = False
+        except OSError:
+            pass
+
+
+def memo_path(project: Path, out: Path, kind: str) -> Path:
+    name = hashlib.blake2b(str(out).encode(), digest_size=8).hexdigest()
+    return project / CACHE_DIR / f"{kind}-{name}.pickle"

@@ -169,6 +169,12 @@ class IncrementalStaging(Staging):
             else:
                 shutil.rmtree(retired, ignore_errors=True)
 
+    def digests(self) -> dict[str, str]:
+        """The content hash of every file of the new site."""
+        found = {relative: record.digest for relative, record in self.kept.items()}
+        found.update((relative, hashed) for relative, (hashed, _) in self.written.items())
+        return found
+
     def manifest(self, build_key: str) -> Manifest:
         """The record of the output as committed: kept files keep their old stat."""
         files = dict(self.kept)

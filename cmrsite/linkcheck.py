@@ -9,6 +9,7 @@ URL; it resolves when the output has the file (a folder URL needs its `index.htm
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -106,12 +107,20 @@ def resolve(output: Path, path: str) -> str | None:
     return index if (output / index).is_file() else None
 
 
-def check_site(output: Path, base_url: str, label: str) -> list[Problem]:
+def check_site(
+    output: Path, base_url: str, label: str, parsed: Mapping[str, Page] | None = None
+) -> list[Problem]:
     """Broken internal links of every HTML page under `output`, as warnings naming page and
-    target (`label` is how the output folder is shown: `output`)."""
-    pages = {
-        path.relative_to(output).as_posix(): parse(path) for path in sorted(output.rglob("*.html"))
-    }
+    target (`label` is how the output folder is shown: `output`). `parsed` may give every
+    page already parsed (the build keeps them by content hash: only changed pages are read)."""
+    pages = (
+        dict(sorted(parsed.items()))
+        if parsed is not None
+        else {
+            path.relative_to(output).as_posix(): parse(path)
+            for path in sorted(output.rglob("*.html"))
+        }
+    )
     problems: list[Problem] = []
     for page_file, page in pages.items():
         for link in page.links:

@@ -224,7 +224,11 @@ def copied_files(project: Project) -> Iterator[tuple[str, Path]]:
                 yield path.relative_to(project.content).as_posix(), path
 
 
-def build(options: Options, on_step: Callable[[str, float], None] | None = None) -> Report:
+def build(
+    options: Options,
+    on_step: Callable[[str, float], None] | None = None,
+    memo: cache.DigestMemo | None = None,
+) -> Report:
     """Load, validate, plan, render, write. Raises SiteError (nothing written) on any error.
 
     Incremental (see `engine`): a build whose inputs all match the last one's is skipped, a
@@ -251,7 +255,8 @@ def build(options: Options, on_step: Callable[[str, float], None] | None = None)
         _stage_site(stage, site, pages, project, settings, report)
         with report.step("link check"):
             checked = stage.root if stage.changed else out
-            report.problems.extend(_check_links(checked, site, options, project.label(out)))
+            parsed = _parsed_pages(checked, stage, memo or _links_memo(project, out))
+            report.problems.extend(_check_links(checked, site, options, project.label(out), parsed))
         with report.step("write"):
             stage.commit()
     except BaseException:
@@ -312,10 +317,34 @@ def _publish(
     return publish.outputs(site, paths, project.templates, project.root)
 
 
-def _check_links(staged: Path, site: Site, options: Options, label: str) -> list[Problem]:
+def _links_memo(project: Project, out: Path) -> cache.DigestMemo:
+    return cache.DigestMemo(cache.memo_path(project.root, out, "links"))
+
+
+def _parsed_pages(
+    root: Path, stage: IncrementalStaging, memo: cache.DigestMemo
+) -> dict[str, linkcheck.Page]:
+    """Every HTML page of the new site parsed for the link check: a page is parsed only when
+    its bytes are new (the parse is kept by their hash)."""
+    digests = {name: hashed for name, hashed in stage.digests().items() if name.endswith(".html")}
+    parsed = {
+        name: memo.get(hashed, lambda name=name: linkcheck.parse(root / name))  # type: ignore[misc]
+        for name, hashed in digests.items()
+    }
+    memo.save(set(digests.values()))
+    return parsed
+
+
+def _check_links(
+    staged: Path,
+    site: Site,
+    options: Options,
+    label: str,
+    parsed: dict[str, linkcheck.Page] | None = None,
+) -> list[Problem]:
     """Broken internal links of the staged site: warnings, or errors that stop the swap
     under --strict (the previous output stays)."""
-    problems = linkcheck.check_site(staged, site.config.base_url, label)
+    problems = linkcheck.check_site(staged, site.config.base_url, label, parsed)
     if options.strict and problems:
         raise SiteError(p.as_error() for p in problems)
     return problems
@@ -351,9 +380,14 @@ class Builder:
 
     def __init__(self, options: Options) -> None:
         self.options = options
+        self._memo: cache.DigestMemo | None = None
+        """The link check's parsed pages, kept in memory between rebuilds."""
 
     def build(self, changed: Collection[Path] | None = None) -> Report:
-        return build(self.options)
+        if self._memo is None:
+            out = check_output_dir(self.options.output_dir, self.options.project)
+            self._memo = _links_memo(Project(self.options.project), out)
+        return build(self.options, memo=self._memo)
 
 
 def check(options: Options) -> Report:
