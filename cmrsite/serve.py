@@ -364,9 +364,11 @@ class DevServer:
             print(self.state.crash, file=sys.stderr)
         else:
             self.pending.clear()
+            # Reminders (`info`) once, at start; errors and warnings after every build.
+            shown = [p for p in report.problems if p.severity != "info" or not self.built_once]
             self.built_once = True
             self.state = _state_of(report)
-            self.print_problems(report.problems)
+            self.print_problems(shown)
             log(f"built in {time.perf_counter() - started:.2f} s{_changes_note(changed, self)}")
         if self.on_built is not None:
             self.on_built(self.state)
