@@ -96,6 +96,8 @@ def _documents(site: Site) -> Iterator[tuple[Document, str, Edition | None]]:
             if document is not None and document.path not in seen:
                 seen.add(document.path)
                 yield document, page, edition
+    for article in site.news:
+        yield article.document, urls.news_article(article.slug), None
 
 
 def _locate(document: Document, root: Path) -> Located | None:

@@ -270,3 +270,19 @@ def test_the_real_site_passes_check_strict() -> None:
     )
     assert result.code == 0, result.output
     assert "warning" not in result.output and ": error:" not in result.output
+
+
+def test_news_articles_are_checked_too(make_site: Callable[..., Path]) -> None:
+    article = (
+        "---\ntitle: GROW your REGIOn\ndescription: A conference.\npublished: 2017-11-20\n---\n"
+        "Held in Valencia; see [the archive](/editions/) and [Iași](/editions/iasi-2032/).\n"
+    )
+    project = make_site({"content/news/valencia-2017.md": article})
+    code, lines = check(project)
+    assert (code, lines) == (
+        0,
+        [
+            "content/news/valencia-2017.md:6:60: warning: the link `/editions/iasi-2032/` "
+            "leads to no page of the site",
+        ],
+    )
