@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
@@ -62,24 +63,95 @@ class Located:
         return line, col
 
 
+@dataclass(frozen=True, slots=True)
+class EditionFacts:
+    """What the date check needs of a record."""
+
+    slug: str
+    city: str
+    year: int
+    line: int
+    dates: DateRange
+    planned: DateRange | None
+
+    @classmethod
+    def of(cls, edition: Edition) -> EditionFacts:
+        e = edition
+        return cls(e.slug, e.city, e.year, e.line, e.dates, e.planned)
+
+
+class Digested:
+    """A value compared and hashed by a digest of its contents: a cache key that costs the
+    same for one edition as for a thousand."""
+
+    __slots__ = ("digest",)
+
+    def __init__(self, *parts: object) -> None:
+        self.digest = hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.digest == getattr(other, "digest", None)
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+
+class AllEditions(Digested):
+    __slots__ = ("facts",)
+
+    def __init__(self, facts: tuple[EditionFacts, ...]) -> None:
+        super().__init__(facts)
+        self.facts = facts
+
+
 def check_site(site: Site, root: Path, site_files: Iterable[str] = ()) -> list[Problem]:
-    """Every content check over a loaded site; `site_files` are the copied files' output paths."""
+    """Every content check over a loaded site; `site_files` are the copied files' output paths.
+
+    Each document's findings are kept by its text and what they depend on (the site's paths,
+    the records' dates), so a rebuild after one save checks one document again."""
     problems: list[Problem] = []
     known = KnownPaths.of(site, site_files)
+    editions = AllEditions(tuple(EditionFacts.of(e) for e in site.editions))
     for document, page_path, edition in _documents(site):
-        located = _locate(document, root)
-        if located is None:
+        raw = read_text(root / "content" / document.path, document.label).text
+        if raw is None:
             continue
-        problems.extend(mojibake_problems(located.lines, document.label))
-        problems.extend(link_problems(located, page_path, known))
-        if edition is not None:
-            problems.extend(date_problems(located, edition, site.editions, site.config.language))
+        facts = EditionFacts.of(edition) if edition is not None else None
+        problems.extend(
+            document_problems(
+                raw, document, page_path, known, facts, editions, site.config.language
+            )
+        )
     for data_file in ("data/editions.yaml", "data/site.yaml"):
         text = read_text(root / data_file, data_file).text
         if text is not None:
-            problems.extend(mojibake_problems(text.splitlines(), data_file))
+            problems.extend(_mojibake_of_text(text, data_file))
     problems.extend(missing_summaries(site))
     return problems
+
+
+@functools.lru_cache(maxsize=8192)
+def document_problems(
+    raw: str,
+    document: Document,
+    page_path: str,
+    known: KnownPaths,
+    edition: EditionFacts | None,
+    editions: AllEditions,
+    language: str,
+) -> tuple[Problem, ...]:
+    """The findings in one Markdown file (`raw` is its whole text)."""
+    located = Located(document, raw.splitlines())
+    problems = mojibake_problems(located.lines, document.label)
+    problems += link_problems(located, page_path, known)
+    if edition is not None:
+        problems += date_problems(located, edition, editions.facts, language)
+    return tuple(problems)
+
+
+@functools.lru_cache(maxsize=16)
+def _mojibake_of_text(text: str, label: str) -> tuple[Problem, ...]:
+    return tuple(mojibake_problems(text.splitlines(), label))
 
 
 def _documents(site: Site) -> Iterator[tuple[Document, str, Edition | None]]:
@@ -98,11 +170,6 @@ def _documents(site: Site) -> Iterator[tuple[Document, str, Edition | None]]:
                 yield document, page, edition
     for article in site.news:
         yield article.document, urls.news_article(article.slug), None
-
-
-def _locate(document: Document, root: Path) -> Located | None:
-    text = read_text(root / "content" / document.path, document.label).text
-    return None if text is None else Located(document, text.splitlines())
 
 
 def missing_summaries(site: Site) -> list[Problem]:
@@ -305,7 +372,7 @@ def resolve(mention: Mention, near: date) -> list[DateRange]:
     return readings
 
 
-def _spans(edition: Edition) -> list[DateRange]:
+def _spans(edition: EditionFacts) -> list[DateRange]:
     return [edition.dates, *([edition.planned] if edition.planned else [])]
 
 
@@ -314,7 +381,7 @@ def _within(days: DateRange, span: DateRange) -> bool:
 
 
 def date_problems(
-    located: Located, edition: Edition, editions: Iterable[Edition], language: str
+    located: Located, edition: EditionFacts, editions: Iterable[EditionFacts], language: str
 ) -> list[Problem]:
     """Dates in a summary or invitation that its record contradicts.
 
@@ -389,12 +456,20 @@ def _date_mentions(
 # --- internal links ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class KnownPaths:
     """The URL paths of the planned site: pages (`editions/x/`) and files (`feed.xml`)."""
 
     pages: frozenset[str]
     files: frozenset[str]
+    digest: str = ""
+    """Of both sets: what the cache of findings compares."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KnownPaths) and self.digest == other.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
 
     @classmethod
     def of(cls, site: Site, site_files: Iterable[str]) -> KnownPaths:
@@ -402,7 +477,8 @@ class KnownPaths:
         extra = [urls.FEED, urls.CALENDAR, urls.OPEN_DATA, urls.SITEMAP, urls.ROBOTS]
         extra += [urls.edition_calendar(e.slug) for e in site.editions]
         files = [*(urls.output_file(p) for p in pages), *extra, *site_files]
-        return cls(frozenset(pages), frozenset(files))
+        digest = hashlib.sha1(repr((sorted(pages), sorted(files))).encode()).hexdigest()
+        return cls(frozenset(pages), frozenset(files), digest)
 
     def exists(self, path: str) -> bool:
         return (

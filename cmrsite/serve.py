@@ -46,7 +46,7 @@ from .writer import check_output_dir
 
 POLL = 0.05
 """Seconds between two looks at the watched folders."""
-QUIET = 0.1
+QUIET = 0.05
 """Seconds without a further change before a rebuild starts: one build per save, even when
 an editor writes a backup, a temporary file and the file itself."""
 
