@@ -267,10 +267,20 @@ class SiteHandler(web.RequestHandler):
         self.server = server
 
     async def get(self, _: str) -> None:
+        await self._swapped_in()
         self._serve(include_body=True)
 
     async def head(self, _: str) -> None:
+        await self._swapped_in()
         self._serve(include_body=False)
+
+    async def _swapped_in(self) -> None:
+        """A build swaps the new output in by two renames: a request that falls between them
+        waits for the second instead of seeing no site."""
+        for _ in range(25):
+            if self.server.root.is_dir() or not self.server.built_once:
+                return
+            await asyncio.sleep(0.02)
 
     def _serve(self, include_body: bool) -> None:
         root = self.server.root
