@@ -3,6 +3,11 @@ a draft summary stub that is never overwritten, a duplicate slug refused with it
 
 from __future__ import annotations
 
+import os
+import pty
+import select
+import sys
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -249,3 +254,39 @@ def test_new_raises_site_error_not_a_traceback_for_an_unreadable_file(tmp_path: 
     )
     with pytest.raises(UsageError):
         from_values({"city": "Vaasa", "country": "Finland", "start": "2026-02-30"})
+
+
+def test_in_a_terminal_new_asks_for_what_is_missing(make_site: Callable[..., Path]) -> None:
+    """`new` with a terminal on stdin (a pseudo-terminal here) asks, then writes the record."""
+    project = make_site()
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: `new` with the pseudo-terminal as stdin and stdout
+        os.execv(sys.executable, [sys.executable, "-m", "cmrsite", f"--project={project}", "new"])
+    shown = b""
+    for answer in ("Kittilä", "Finland", "2023-04-25", "2023-04-27", "Lapland", "fi"):
+        shown += _read_until(terminal, b": ")
+        os.write(terminal, answer.encode() + b"\n")
+    shown += _read_until(terminal, b"ready)")
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == 0, shown.decode()
+    assert "Two-letter country code (e.g. RO, Enter to skip): fi" in shown.decode()
+    assert "added kittila-2023 to data/editions.yaml:" in shown.decode()
+    records = (project / "data/editions.yaml").read_text(encoding="utf-8")
+    assert records.endswith(
+        '- city: Kittilä\n  country: Finland\n  country_code: "FI"\n  region: Lapland\n'
+        "  start: 2023-04-25\n  end: 2023-04-27\n  summary: editions/kittila-2023.md\n"
+    )
+
+
+def _read_until(terminal: int, end: bytes, timeout: float = 30) -> bytes:
+    data = b""
+    deadline = time.monotonic() + timeout
+    while not data.endswith(end) and time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 0.1)
+        if ready:
+            try:
+                data += os.read(terminal, 1024)
+            except OSError:  # the child closed the terminal
+                break
+    return data
