@@ -180,8 +180,8 @@ def missing_summaries(site: Site) -> list[Problem]:
             edition.line,
             1,
             f"{edition.city} {edition.year} is past and has no summary yet",
-            "when it is written, add `summary: editions/<slug>.md` (or an https:// link) "
-            "to the record",
+            f"when it is written, add `summary: editions/{edition.slug}.md` (or an https:// "
+            "link) to the record",
             "info",
         )
         for edition in site.editions

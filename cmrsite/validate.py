@@ -534,7 +534,8 @@ class _EditionChecker(Fields):
         return tuple(resources)
 
     def _resource_url_ok(self, sub: Fields, url: str) -> bool:
-        if "://" in url or url.startswith(("mailto:", "//")):
+        # Anything with a scheme (`https:`, `javascript:`, `mailto:`) is external: only https.
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) or url.startswith("//"):
             if not is_https_url(url):
                 sub.error("url", f"an external resource must be an https:// URL, not `{url}`")
                 return False
