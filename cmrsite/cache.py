@@ -242,6 +242,13 @@ class DigestMemo:
                 self.values = {}
         return self.values
 
+    def has(self, key: str) -> bool:
+        return key in self._load()
+
+    def put(self, key: str, value: Any) -> None:
+        self._load()[key] = value
+        self.dirty = True
+
     def get(self, key: str, compute: Callable[[], Any]) -> Any:
         values = self._load()
         if key not in values:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import assets, cache, checks, engine, linkcheck, markdown, publish, templating
+from . import assets, cache, checks, engine, linkcheck, markdown, parallel, publish, templating
 from .errors import Problem, SiteError, errors_in
 from .incremental import IncrementalStaging
 from .model import Document, Site, SiteConfig
@@ -327,10 +327,15 @@ def _parsed_pages(
     """Every HTML page of the new site parsed for the link check: a page is parsed only when
     its bytes are new (the parse is kept by their hash)."""
     digests = {name: hashed for name, hashed in stage.digests().items() if name.endswith(".html")}
-    parsed = {
-        name: memo.get(hashed, lambda name=name: linkcheck.parse(root / name))  # type: ignore[misc]
-        for name, hashed in digests.items()
-    }
+    new = sorted(name for name, hashed in digests.items() if not memo.has(hashed))
+
+    def parse(names: list[str]) -> list[tuple[str, linkcheck.Page]]:
+        return [(name, linkcheck.parse(root / name)) for name in names]
+
+    for share in parallel.fork_map(parse, new):  # on every core: a cold build parses them all
+        for name, page in share:
+            memo.put(digests[name], page)
+    parsed = {name: memo.get(hashed, lambda: None) for name, hashed in digests.items()}
     memo.save(set(digests.values()))
     return parsed
 
