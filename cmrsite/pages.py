@@ -122,7 +122,11 @@ def invitation_page(site: Site) -> Page:
     edition = site.next_edition()
     if edition is None:
         info = _info(site, urls.INVITATION, "Next edition: to be announced")
-        context = {"edition": None, "invitation": None, "site_has_editions": bool(site.editions)}
+        context: dict[str, object] = {
+            "edition": None,
+            "invitation": None,
+            "site_has_editions": bool(site.editions),
+        }
         return Page(info, "invitation.html", context)
     invitation = edition.invitation
     title = (invitation.meta.title if invitation else None) or f"Invitation: {edition.name}"
