@@ -25,7 +25,7 @@ from anyascii import anyascii
 from ftfy.badness import is_bad
 from markdown_it.token import Token
 
-from . import markdown, urls
+from . import markdown, parallel, urls
 from .dates import format_range
 from .errors import Problem
 from .model import DateRange, Document, Edition, Site, Status
@@ -48,6 +48,8 @@ class Located:
     document: Document
     lines: list[str]
     """Every line of the file, front matter included (index 0 is line 1)."""
+    blocks: list[Token]
+    """The inline blocks of the body that have a line (where text, links and dates are)."""
 
     def position(self, block: Token, content: str, offset: int, needle: str) -> tuple[int, int]:
         """The file line and column of `needle`, found at `offset` of a block's `content`."""
@@ -97,31 +99,51 @@ class Digested:
 
 
 class AllEditions(Digested):
-    __slots__ = ("facts",)
+    __slots__ = ("by_days", "facts")
 
     def __init__(self, facts: tuple[EditionFacts, ...]) -> None:
         super().__init__(facts)
         self.facts = facts
+        self.by_days: dict[DateRange, list[EditionFacts]] = {}
+        """The editions held (or first announced) on exactly these days, in order: the date
+        check looks a range up here, not through every record (10,000 times 10,000)."""
+        for facts_of in facts:
+            for span in dict.fromkeys(_spans(facts_of)):
+                self.by_days.setdefault(span, []).append(facts_of)
+
+    def first_on(self, days: DateRange, other_than: str) -> EditionFacts | None:
+        """The first edition, other than the one with slug `other_than`, on these days."""
+        return next((e for e in self.by_days.get(days, ()) if e.slug != other_than), None)
 
 
 def check_site(site: Site, root: Path, site_files: Iterable[str] = ()) -> list[Problem]:
     """Every content check over a loaded site; `site_files` are the copied files' output paths.
 
+    Each document is parsed once, on every core (see `_check_share`): the checks read its
+    tokens, and its HTML is rendered from them and kept for the pages (`markdown.prepare`).
     Each document's findings are kept by its text and what they depend on (the site's paths,
     the records' dates), so a rebuild after one save checks one document again."""
-    problems: list[Problem] = []
     known = KnownPaths.of(site, site_files)
     editions = AllEditions(tuple(EditionFacts.of(e) for e in site.editions))
+    allow_html = site.config.allow_html
+    keys: list[_FindingsKey] = []
     for document, page_path, edition in _documents(site):
         raw = read_text(root / "content" / document.path, document.label).text
         if raw is None:
             continue
         facts = EditionFacts.of(edition) if edition is not None else None
-        problems.extend(
-            document_problems(
-                raw, document, page_path, known, facts, editions, site.config.language
-            )
-        )
+        keys.append((raw, document, page_path, known, facts, editions, site.config.language))
+    todo = [(index, key) for index, key in enumerate(keys) if key not in _FINDINGS]
+    task = functools.partial(_check_share, allow_html=allow_html)
+    for share in parallel.fork_map(task, todo):
+        for index, found, html in share:
+            _FINDINGS[keys[index]] = found
+            markdown.remember(keys[index][1].body, allow_html, html)
+    current = {key: _FINDINGS[key] for key in keys}
+    _FINDINGS.clear()
+    _FINDINGS.update(current)
+    markdown.retain((key[1].body, allow_html) for key in keys)
+    problems = [problem for key in keys for problem in current[key]]
     for data_file in ("data/editions.yaml", "data/site.yaml"):
         text = read_text(root / data_file, data_file).text
         if text is not None:
@@ -130,7 +152,30 @@ def check_site(site: Site, root: Path, site_files: Iterable[str] = ()) -> list[P
     return problems
 
 
-@functools.lru_cache(maxsize=8192)
+_FindingsKey = tuple[str, Document, str, "KnownPaths", EditionFacts | None, AllEditions, str]
+"""A document's whole text, the document, its page, the site's paths, its edition's facts,
+every edition's and the site's language: everything its findings depend on."""
+
+_FINDINGS: dict[_FindingsKey, tuple[Problem, ...]] = {}
+"""The findings of the site's documents at the last check (the dev server checks again)."""
+
+
+def _check_share(
+    share: list[tuple[int, _FindingsKey]], allow_html: bool
+) -> list[tuple[int, tuple[Problem, ...], str]]:
+    """(index, findings, prepared HTML) of each document of a share; runs in a worker."""
+    done = []
+    for index, (raw, document, page_path, known, edition, editions, language) in share:
+        parsed = markdown.parse(document.body)
+        found = document_problems(
+            raw, document, page_path, known, edition, editions, language, parsed
+        )
+        if allow_html:  # the checks read the text as if raw HTML were not allowed
+            parsed = markdown.parse(document.body, allow_html)
+        done.append((index, found, markdown.prepare(parsed, allow_html)))
+    return done
+
+
 def document_problems(
     raw: str,
     document: Document,
@@ -139,13 +184,16 @@ def document_problems(
     edition: EditionFacts | None,
     editions: AllEditions,
     language: str,
+    parsed: list[Token] | None = None,
 ) -> tuple[Problem, ...]:
-    """The findings in one Markdown file (`raw` is its whole text)."""
-    located = Located(document, raw.splitlines())
+    """The findings in one Markdown file (`raw` is its whole text, `parsed` its body's tokens)."""
+    tokens = markdown.parse(document.body) if parsed is None else parsed
+    blocks = [t for t in tokens if t.type == "inline" and t.map]
+    located = Located(document, raw.splitlines(), blocks)
     problems = mojibake_problems(located.lines, document.label)
     problems += link_problems(located, page_path, known)
     if edition is not None:
-        problems += date_problems(located, edition, editions.facts, language)
+        problems += date_problems(located, edition, editions, language)
     return tuple(problems)
 
 
@@ -381,7 +429,7 @@ def _within(days: DateRange, span: DateRange) -> bool:
 
 
 def date_problems(
-    located: Located, edition: EditionFacts, editions: Iterable[EditionFacts], language: str
+    located: Located, edition: EditionFacts, editions: AllEditions, language: str
 ) -> list[Problem]:
     """Dates in a summary or invitation that its record contradicts.
 
@@ -393,13 +441,12 @@ def date_problems(
     """
     problems: list[Problem] = []
     spans = _spans(edition)
-    others = [e for e in editions if e.slug != edition.slug]
     for line, col, mention, context, headline in _date_mentions(located):
         readings = [r for span in spans for r in resolve(mention, span.start)]
         if not readings or any(_within(r, span) for r in readings for span in spans):
             continue
         days = min(readings, key=lambda r: abs(r.start - edition.dates.start))
-        other = next((o for o in others if any(days == s for s in _spans(o))), None)
+        other = editions.first_on(days, edition.slug)
         if other is not None and (other.city in context or _ascii(other.city) in context):
             continue
         overlaps = any(days.start <= s.end and s.start <= days.end for s in spans)
@@ -433,7 +480,15 @@ def _date_mentions(
     located: Located,
 ) -> Iterator[tuple[int, int, Mention, str, bool]]:
     """(line, col, mention, surrounding text, in the headline) of each date of a document."""
-    front = split_front_matter("\n".join(located.lines), located.document.label).front_matter
+    meta = located.document.meta
+    # The front matter is read again for the values' positions only when they name a date
+    # (`meta` has the same values, stripped, and no position).
+    headline = any(DATE_PATTERN.search(text or "") for text in (meta.title, meta.description))
+    front = (
+        split_front_matter("\n".join(located.lines), located.document.label).front_matter
+        if headline
+        else None
+    )
     if isinstance(front, MarkedMap):
         for key in ("title", "description"):
             value = front.get(key)
@@ -445,9 +500,7 @@ def _date_mentions(
                 found = raw.find(mention.text)
                 col = found + 1 if found >= 0 else value_col + offset
                 yield value_line, col, mention, value, True
-    for block in markdown.tokens(located.document.body):
-        if block.type != "inline" or not block.map:
-            continue
+    for block in located.blocks:
         for offset, mention in find_dates(block.content):
             line, col = located.position(block, block.content, offset, mention.text)
             yield line, col, mention, block.content, False
@@ -530,9 +583,7 @@ def _links(block: Token) -> Iterator[tuple[str, str]]:
 
 def link_problems(located: Located, page_path: str, known: KnownPaths) -> list[Problem]:
     problems: list[Problem] = []
-    for block in markdown.tokens(located.document.body):
-        if block.type != "inline" or not block.map:
-            continue
+    for block in located.blocks:
         cursor = 0
         for kind, href in _links(block):
             target = site_path(href, page_path)

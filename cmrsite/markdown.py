@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from anyascii import anyascii
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
@@ -35,11 +35,13 @@ def _link_open(
     token = tokens[idx]
     href = str(token.attrGet("href") or "")
     if _is_external(href):
-        token.attrSet("rel", "noopener")
-    elif href.startswith("/"):
+        return _render_with(self, tokens, idx, options, env, {"rel": "noopener"})
+    if href.startswith("/"):
         # Site-absolute links (`/editions/iasi-2023/`) become relative to the page, so the
         # site works under any sub-path and from any folder it is copied to.
-        token.attrSet("href", env.get("root", "") + href.lstrip("/"))
+        return _render_with(
+            self, tokens, idx, options, env, {"href": env.get("root", "") + href.lstrip("/")}
+        )
     return self.renderToken(tokens, idx, options, env)
 
 
@@ -48,10 +50,32 @@ def _image(
 ) -> str:
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
+    changes: dict[str, str | int | float] = {"loading": "lazy"}
     if src.startswith("/"):
-        token.attrSet("src", env.get("root", "") + src.lstrip("/"))
-    token.attrSet("loading", "lazy")
-    return str(self.image(tokens, idx, options, env))
+        changes = {"src": env.get("root", "") + src.lstrip("/"), **changes}
+    return _render_with(self, tokens, idx, options, env, changes, image=True)
+
+
+def _render_with(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+    changes: dict[str, str | int | float],
+    image: bool = False,
+) -> str:
+    """Render a token with some attributes set (or added, at the end), leaving it as it was:
+    the same tokens are read by the content checks and may be rendered again."""
+    token = tokens[idx]
+    attrs = token.attrs
+    token.attrs = {**attrs, **changes}
+    try:
+        if image:
+            return str(self.image(tokens, idx, options, env))
+        return self.renderToken(tokens, idx, options, env)
+    finally:
+        token.attrs = attrs
 
 
 @functools.cache
@@ -67,10 +91,51 @@ def parser(allow_html: bool) -> MarkdownIt:
     return md
 
 
+ROOT = "\x00"
+"""Stands for the page's root (`../../`) in prepared HTML. Markdown-it turns every NUL of its
+input into U+FFFD, so no other NUL can be in its output."""
+
+_PREPARED: dict[tuple[str, bool], str] = {}
+"""HTML of documents, by (body, allow_html), with ROOT where the page's root goes."""
+_PREPARED_LIMIT = 50_000
+
+
 def render(body: str, allow_html: bool = False, root: str = "") -> str:
-    """Markdown to HTML; `root` is the relative path from the page to the site root (`../../`)."""
-    env: dict[str, Any] = {"root": root}
-    return str(parser(allow_html).render(body, env))
+    """Markdown to HTML; `root` is the relative path from the page to the site root (`../../`).
+
+    A document's HTML is made once (see `prepare`) and only its root differs from page to page:
+    a root inserted while rendering is escaped like the rest of its attribute, so the prepared
+    HTML with the escaped root put in place of ROOT is the same text."""
+    html = _PREPARED.get((body, allow_html))
+    if html is None:
+        html = prepare(parse(body, allow_html), allow_html)
+        remember(body, allow_html, html)
+    return html.replace(ROOT, escapeHtml(root)) if ROOT in html else html
+
+
+def parse(body: str, allow_html: bool = False) -> list[Token]:
+    """A new token stream of `body` (for `prepare` and the content checks)."""
+    return parser(allow_html).parse(body, {})
+
+
+def prepare(tokens: Sequence[Token], allow_html: bool = False) -> str:
+    """The HTML of parsed tokens, with ROOT for the page's root; the tokens are not changed."""
+    md = parser(allow_html)
+    return str(md.renderer.render(tokens, md.options, {"root": ROOT}))
+
+
+def remember(body: str, allow_html: bool, html: str) -> None:
+    """Keep the prepared HTML of a document (made by `prepare`, perhaps in another process)."""
+    if len(_PREPARED) >= _PREPARED_LIMIT:
+        _PREPARED.clear()
+    _PREPARED[(body, allow_html)] = html
+
+
+def retain(documents: Iterable[tuple[str, bool]]) -> None:
+    """Forget the prepared HTML of every document but these (the site's current ones)."""
+    keep = {key: _PREPARED[key] for key in documents if key in _PREPARED}
+    _PREPARED.clear()
+    _PREPARED.update(keep)
 
 
 def tokens(body: str, allow_html: bool = False) -> list[Token]:
@@ -83,4 +148,4 @@ def tokens(body: str, allow_html: bool = False) -> list[Token]:
 
 @functools.lru_cache(maxsize=8)
 def _tokens(body: str, allow_html: bool) -> list[Token]:
-    return parser(allow_html).parse(body, {})
+    return parse(body, allow_html)
