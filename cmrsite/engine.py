@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cache, parallel
+from . import cache, deps, parallel
 from .cache import FileRecord
 from .errors import Problem
 from .incremental import IncrementalStaging
@@ -57,10 +57,32 @@ def environment_key() -> str:
     return cache.digest(f"{cache.FORMAT}\0{versions}\0{code}".encode())
 
 
+def input_digests(project: Path) -> dict[str, str]:
+    """The content hash of every input file (data/, content/, templates/), by its path
+    relative to the project. The dev server keeps them and updates only the saved files."""
+    found: dict[str, str] = {}
+    for folder in cache.INPUT_FOLDERS:
+        for dirpath, _, filenames in os.walk(project / folder):
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                try:
+                    with open(path, "rb") as file:
+                        data = file.read()
+                except OSError:
+                    data = b"\0unreadable"
+                found[os.path.relpath(path, project).replace(os.sep, "/")] = cache.digest(data)
+    return found
+
+
+def inputs_key(settings: Settings, digests: dict[str, str]) -> str:
+    """The build key of inputs with these content hashes."""
+    listing = "\n".join(f"{name}\0{hashed}" for name, hashed in sorted(digests.items()))
+    return cache.digest(f"{environment_key()}\0{listing}\0{settings!r}".encode())
+
+
 def build_key(project: Path, settings: Settings) -> str:
     """Everything a whole build is made from: when it matches, the output is up to date."""
-    inputs = cache.files_digest(project, cache.INPUT_FOLDERS)
-    return cache.digest(f"{environment_key()}\0{inputs}\0{settings!r}".encode())
+    return inputs_key(settings, input_digests(project))
 
 
 def site_key(project: Path, settings: Settings, site: Site) -> str:
@@ -85,9 +107,11 @@ class _Job:
     stage: IncrementalStaging
     render: RenderPage
     problem: TemplateProblem
+    recorder: deps.Recorder | None
 
 
-_Result = tuple[list[tuple[str, str, str, FileRecord | None]], list[Problem]]
+_Staged = tuple[str, str, str, FileRecord | None, frozenset[deps.Read] | None]
+_Result = tuple[list[_Staged], list[Problem]]
 
 
 def render_pages(
@@ -98,9 +122,14 @@ def render_pages(
     make_env: Callable[[], Any],
     render: RenderPage,
     problem: TemplateProblem,
+    recorder: deps.Recorder | None = None,
+    reads: dict[str, frozenset[deps.Read]] | None = None,
 ) -> list[Problem]:
     """Stage every page: unchanged ones are kept, the others rendered (in parallel when there
-    are many). Returns template problems, each once."""
+    are many). Returns template problems, each once.
+
+    With a `recorder` (the one `make_env`'s environment reports to, see `deps`), what each
+    rendered page read of the documents goes into `reads`, by output file."""
     todo: list[tuple[str, str, Page]] = []
     for page in pages:
         relative = page.output_file
@@ -111,8 +140,8 @@ def render_pages(
     if not todo:
         return []
     env = make_env()
-    _compile_all(env)
-    job = _Job(env, site, stage, render, problem)
+    compile_all(env)
+    job = _Job(env, site, stage, render, problem, recorder)
     progress = Progress(len(todo))
     workers = max(1, min(parallel.worker_count(), len(todo) // parallel.MIN_ITEMS_PER_WORKER))
     parent = os.getpid()
@@ -128,8 +157,10 @@ def render_pages(
         progress.close()
     problems: list[Problem] = []
     for staged, share_problems in results:
-        for relative, hashed, page_fingerprint, kept in staged:
+        for relative, hashed, page_fingerprint, kept, page_reads in staged:
             stage.record_written(relative, hashed, page_fingerprint, kept)
+            if reads is not None and page_reads is not None:
+                reads[relative] = page_reads
         problems.extend(p for p in share_problems if p not in problems)
     return problems
 
@@ -140,24 +171,41 @@ def _render_share(
     """Render and stage a share of the pages; runs in the parent or in a forked worker."""
     import jinja2
 
-    staged: list[tuple[str, str, str, FileRecord | None]] = []
+    staged: list[_Staged] = []
     problems: list[Problem] = []
     for relative, page_fingerprint, page in share:
         try:
-            data = job.render(job.env, job.site, page)
+            data, page_reads = render_traced(job.env, job.site, page, job.render, job.recorder)
         except jinja2.TemplateError as error:
             problem = job.problem(error)
             if problem not in problems:
                 problems.append(problem)
             continue
         hashed = job.stage.put(relative, data, page_fingerprint)
-        staged.append((relative, hashed, page_fingerprint, job.stage.kept.get(relative)))
+        kept = job.stage.kept.get(relative)
+        staged.append((relative, hashed, page_fingerprint, kept, page_reads))
         if progress is not None:
             progress.advance(workers)
     return staged, problems
 
 
-def _compile_all(env: Any) -> None:
+def render_traced(
+    env: Any, site: Site, page: Page, render: RenderPage, recorder: deps.Recorder | None
+) -> tuple[bytes, frozenset[deps.Read] | None]:
+    """A page's bytes and, with a recorder, what it read of the documents: what its templates
+    read, and the body of each document it shows as Markdown (`Page.markdown`)."""
+    if recorder is None:
+        return render(env, site, page), None
+    recorder.start()
+    try:
+        data = render(env, site, page)
+    finally:
+        reads = recorder.stop()
+    shown = {(document.path, "body") for document in page.markdown.values()}
+    return data, reads | shown
+
+
+def compile_all(env: Any) -> None:
     """Compile every template once, before forking: workers inherit them compiled."""
     import jinja2
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from markupsafe import Markup
+
 from . import structured, urls
-from .model import Article, Document, Edition, Site, Status
+from .model import Article, Document, Edition, Site, SiteConfig, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,7 @@ def _info(site: Site, path: str, title: str, description: str = "") -> PageInfo:
 def plan(site: Site) -> list[Page]:
     """Every page of the site, in a stable order."""
     next_edition = site.next_edition()
-    return [
+    pages = [
         home_page(site),
         archive_page(site),
         *(edition_page(site, edition, next_edition) for edition in site.editions),
@@ -67,6 +70,10 @@ def plan(site: Site) -> list[Page]:
         *(article_page(site, article) for article in site.news),
         not_found_page(site),
     ]
+    current = {id(edition) for edition in site.editions}
+    for gone in [key for key in _JSON_LD if key not in current]:
+        del _JSON_LD[gone]
+    return pages
 
 
 def by_year(editions: tuple[Edition, ...]) -> list[YearGroup]:
@@ -113,9 +120,29 @@ def edition_page(site: Site, edition: Edition, next_edition: Edition | None) -> 
         "summary": summary,
         "is_next": edition is next_edition,
         "calendar_path": urls.edition_calendar(edition.slug),
-        "json_ld": structured.script_json(structured.event(site, edition)),
+        "json_ld": _json_ld(site, edition),
     }
     return Page(info, "edition.html", context, markdown)
+
+
+_JSON_LD: dict[int, tuple[Edition, SiteConfig, date, Markup]] = {}
+"""The JSON-LD of each edition of the last plan, by the record's identity (kept alive here,
+so the identity is not reused): the dev server plans the site again after each save, with
+every unchanged record the same object, and writing the JSON is most of the plan's time."""
+
+
+def _json_ld(site: Site, edition: Edition) -> Markup:
+    """`structured.event` of the edition as a script's JSON (it reads the site's settings and
+    day and the record, nothing else)."""
+    found = _JSON_LD.get(id(edition))
+    if found is not None:
+        known, config, today, markup = found
+        same_config = config is site.config or config == site.config
+        if known is edition and same_config and today == site.today:
+            return markup
+    markup = structured.script_json(structured.event(site, edition))
+    _JSON_LD[id(edition)] = (edition, site.config, site.today, markup)
+    return markup
 
 
 def invitation_page(site: Site) -> Page:

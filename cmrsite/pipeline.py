@@ -11,10 +11,22 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
-from . import assets, cache, checks, engine, linkcheck, markdown, parallel, publish, templating
+from . import (
+    assets,
+    cache,
+    checks,
+    deps,
+    engine,
+    linkcheck,
+    markdown,
+    parallel,
+    publish,
+    templating,
+)
 from .errors import Problem, SiteError, errors_in
 from .incremental import IncrementalStaging
 from .model import Document, Site, SiteConfig
@@ -28,6 +40,9 @@ from .validate import (
     validate_site,
 )
 from .writer import OutputConflictError, Staging, check_output_dir
+
+if TYPE_CHECKING:
+    from . import rebuild
 
 SITE_FILE = "data/site.yaml"
 EDITIONS_FILE = "data/editions.yaml"
@@ -75,6 +90,8 @@ class Project:
         self.content = root / "content"
         self.templates = root / "templates"
         self.static = root / "templates" / "static"
+        self.read: set[str] = set()
+        """Every document read (relative to content/), published or not."""
 
     def label(self, path: Path) -> str:
         try:
@@ -97,6 +114,7 @@ class Project:
         return result.data
 
     def read_document(self, relative: str, problems: list[Problem]) -> Document | None:
+        self.read.add(relative)
         path = self.content / relative
         label = self.label(path)
         text = read_text(path, label)
@@ -113,8 +131,27 @@ class Project:
         return is_safe_content_path(relative) and (self.content / relative).is_file()
 
 
+@dataclass(slots=True)
+class Loaded:
+    """A loaded site and its problems, those of reading and validating apart from those of
+    the content checks (the dev server's quick rebuild checks edited documents again)."""
+
+    site: Site | None
+    """None when any error was found."""
+    problems: list[Problem]
+    checks: list[Problem]
+    read: frozenset[str] = frozenset()
+    """Every document read (relative to content/), published or not."""
+
+
 def load(options: Options) -> tuple[Site | None, list[Problem]]:
     """Read and validate every input; the Site is None when any error was found."""
+    loaded = load_site(options)
+    return loaded.site, loaded.problems + loaded.checks
+
+
+def load_site(options: Options) -> Loaded:
+    """`load`, with the problems of the content checks kept apart."""
     project = Project(options.project)
     problems: list[Problem] = []
     config = _load_config(project, options, problems)
@@ -153,14 +190,21 @@ def load(options: Options) -> tuple[Site | None, list[Problem]]:
     if options.strict and config is not None:
         problems.extend(publish.base_url_problems(config, options.base_url is not None))
     site = None
+    found: list[Problem] = []
     if config is not None and not errors_in(problems):
         site = Site(config, tuple(editions), intro, options.today, news)
-        problems.extend(content_checks(site, project))
+        found = content_checks(site, project)
     if options.strict:
-        problems = [p.as_error() if p.severity == "warning" else p for p in problems]
-    if site is None or errors_in(problems):
-        return None, problems
-    return site, problems
+        problems, found = strict(problems), strict(found)
+    read = frozenset(project.read)
+    if site is None or errors_in(problems + found):
+        return Loaded(None, problems, found, read)
+    return Loaded(site, problems, found, read)
+
+
+def strict(problems: list[Problem]) -> list[Problem]:
+    """Under --strict, warnings are errors."""
+    return [p.as_error() if p.severity == "warning" else p for p in problems]
 
 
 def content_checks(site: Site, project: Project) -> list[Problem]:
@@ -224,15 +268,49 @@ def copied_files(project: Project) -> Iterator[tuple[str, Path]]:
                 yield path.relative_to(project.content).as_posix(), path
 
 
+@dataclass(slots=True)
+class Capture:
+    """What a build made, filled in for the dev server's `Builder` (see `rebuild`), which
+    keeps it in memory to rebuild after a save without loading everything again."""
+
+    recorder: deps.Recorder = field(default_factory=deps.Recorder)
+    """The reads of templates of documents, page by page (see `deps`)."""
+    env: jinja2.Environment | None = None
+    """The templates, compiled and traced by `recorder`."""
+    loaded: Loaded | None = None
+    pages: list[Page] = field(default_factory=list)
+    page_reads: dict[str, frozenset[deps.Read]] = field(default_factory=dict)
+    """What each page rendered by this build read; a page kept as it was is not in it."""
+    outputs: list[str] = field(default_factory=list)
+    """The paths of the other outputs (feed, calendars, sitemap, ...)."""
+    output_reads: frozenset[deps.Read] = frozenset()
+    """What making them read of the documents."""
+    parsed: dict[str, linkcheck.Page] = field(default_factory=dict)
+    link_problems: list[Problem] = field(default_factory=list)
+    inputs: dict[str, str] = field(default_factory=dict)
+    manifest: cache.Manifest | None = None
+    digests: dict[str, str] = field(default_factory=dict)
+    """Of every file of the output."""
+
+    def environment(self, project: Project, site: Site) -> jinja2.Environment:
+        if self.env is None:
+            self.env = templating.make_environment(project.templates, site.config.language)
+            deps.trace_environment(self.env, self.recorder)
+        return self.env
+
+
 def build(
     options: Options,
     on_step: Callable[[str, float], None] | None = None,
     memo: cache.DigestMemo | None = None,
+    capture: Capture | None = None,
 ) -> Report:
     """Load, validate, plan, render, write. Raises SiteError (nothing written) on any error.
 
     Incremental (see `engine`): a build whose inputs all match the last one's is skipped, a
     page whose key matches is not rendered again, a file whose bytes match is not written.
+    With `capture`, nothing is skipped (a capture needs the site loaded) and what the build
+    made is kept in it.
     """
     report = Report()
     project = Project(options.project)
@@ -240,23 +318,26 @@ def build(
     settings = engine.Settings(options.today, options.base_url, options.drafts, options.strict)
     previous = cache.load_manifest(project.root, out)
     with report.step("inputs"):
-        key = engine.build_key(project.root, settings)
-    if previous.build_key == key and previous.intact(out):
+        inputs = engine.input_digests(project.root)
+        key = engine.inputs_key(settings, inputs)
+    if capture is None and previous.build_key == key and previous.intact(out):
         return _unchanged(report, previous)
     with report.step("load"):
-        site, problems = load(options)
-    report.problems = problems
+        loaded = load_site(options)
+    site = loaded.site
+    report.problems = loaded.problems + loaded.checks
     if site is None:
-        raise SiteError(errors_in(problems))
+        raise SiteError(errors_in(report.problems))
     with report.step("plan"):
         pages = plan(site)
     stage = IncrementalStaging(out, previous)
     try:
-        _stage_site(stage, site, pages, project, settings, report)
+        _stage_site(stage, site, pages, project, settings, report, capture)
         with report.step("link check"):
             checked = stage.root if stage.changed else out
             parsed = _parsed_pages(checked, stage, memo or _links_memo(project, out))
-            report.problems.extend(_check_links(checked, site, options, project.label(out), parsed))
+            link_problems = _check_links(checked, site, options, project.label(out), parsed)
+            report.problems.extend(link_problems)
         with report.step("write"):
             stage.commit()
     except BaseException:
@@ -268,6 +349,10 @@ def build(
     manifest = stage.manifest(key)
     manifest.problems = [asdict(problem) for problem in report.problems]
     cache.save_manifest(project.root, out, manifest)
+    if capture is not None:
+        capture.loaded, capture.pages, capture.inputs = loaded, pages, inputs
+        capture.parsed, capture.link_problems = parsed, link_problems
+        capture.manifest, capture.digests = manifest, stage.digests()
     return report
 
 
@@ -286,6 +371,7 @@ def _stage_site(
     project: Project,
     settings: engine.Settings,
     report: Report,
+    capture: Capture | None = None,
 ) -> None:
     """Every file of the new site into the staging folder: pages, then other outputs, then
     copied files. Raises SiteError on template errors and path conflicts."""
@@ -295,14 +381,24 @@ def _stage_site(
             pages,
             stage,
             engine.site_key(project.root, settings, site),
-            lambda: templating.make_environment(project.templates, site.config.language),
+            lambda: (
+                capture.environment(project, site)
+                if capture is not None
+                else templating.make_environment(project.templates, site.config.language)
+            ),
             render_page,
             lambda error: templating.template_problem(error, project.templates, project.root),
+            capture.recorder if capture is not None else None,
+            capture.page_reads if capture is not None else None,
         )
     if render_problems:
         raise SiteError(render_problems)
     with report.step("feeds, calendars, sitemap"):
-        extras, extra_problems = _publish(site, pages, project)
+        if capture is None:
+            extras, extra_problems = _publish(site, pages, project)
+        else:
+            extras, extra_problems, capture.output_reads = publish_watched(site, pages, project)
+            capture.outputs = [output.path for output in extras]
     if extra_problems:
         raise SiteError(extra_problems)
     with report.step("write"):
@@ -315,6 +411,19 @@ def _publish(
 ) -> tuple[list[publish.Output], list[Problem]]:
     paths = [page.info.path for page in pages]
     return publish.outputs(site, paths, project.templates, project.root)
+
+
+def publish_watched(
+    site: Site, pages: list[Page], project: Project
+) -> tuple[list[publish.Output], list[Problem], frozenset[deps.Read]]:
+    """`_publish`, noting what it read of each document (see `deps.Watched`)."""
+    watched = {d.path: deps.Watched.of(d) for d in deps.documents_in(site)}
+    deps.WATCH.start()
+    try:
+        extras, problems = _publish(deps.substitute(site, watched), pages, project)
+    finally:
+        reads = deps.WATCH.stop()
+    return extras, problems, reads
 
 
 def _links_memo(project: Project, out: Path) -> cache.DigestMemo:
@@ -379,20 +488,47 @@ def _write(
 class Builder:
     """A build that can be run again: the dev server keeps one and calls `build` on each save.
 
-    `changed` names the files that changed since the last run (None: unknown, build all);
-    the result is always identical to a clean build's.
+    `changed` names the files that changed since the last good build (None: unknown, build
+    all); the result is always identical to a clean build's. After a full build, the Builder
+    keeps what it made in memory, and a save of Markdown documents is rebuilt from that alone
+    (`rebuild`: only the pages and files the documents change are made again and replaced,
+    one file at a time). Anything else is a full build, itself incremental page by page.
     """
 
     def __init__(self, options: Options) -> None:
         self.options = options
         self._memo: cache.DigestMemo | None = None
         """The link check's parsed pages, kept in memory between rebuilds."""
+        self._state: rebuild.State | None = None
 
     def build(self, changed: Collection[Path] | None = None) -> Report:
+        from . import rebuild  # it builds on this module
+
+        if self._state is not None and changed is not None:
+            try:
+                report = self._state.quick(changed)
+            except SiteError:
+                raise  # nothing written: the state is still the last good build's
+            except BaseException:
+                self._state = None  # a crash half-way: start again from a full build
+                raise
+            if report is not None:
+                return report
+        self.flush()
+        self._state = None
         if self._memo is None:
             out = check_output_dir(self.options.output_dir, self.options.project)
             self._memo = _links_memo(Project(self.options.project), out)
-        return build(self.options, memo=self._memo)
+        capture = Capture()
+        report = build(self.options, memo=self._memo, capture=capture)
+        self._state = rebuild.State(self.options, capture, self._memo)
+        return report
+
+    def flush(self) -> None:
+        """Save to disk what quick rebuilds kept in memory only (the build cache's record of
+        the output): the dev server calls it once the browser was told to reload."""
+        if self._state is not None:
+            self._state.flush()
 
 
 def check(options: Options) -> Report:

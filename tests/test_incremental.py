@@ -292,3 +292,274 @@ def test_the_build_line_counts_written_unchanged_and_removed(tmp_path: Path) -> 
     assert re.search(r"\(\d+ written, 0 unchanged, 0 removed\)", lines[0]), lines[0]
     assert re.search(r"\(1 written, \d+ unchanged, 0 removed\)", lines[-1]), lines[-1]
     assert os.path.isdir(out)
+
+
+# --- the dev server's Builder: quick rebuilds after a save ---------------------------------------
+
+INVITATION = "invitations/tartu-2025.md"
+NEWS = "news/first-news.md"
+
+
+def prepare_for_builder(project: Path) -> None:
+    """Documents of every kind a quick rebuild handles: a published summary with a description
+    (in the feed, sitemap, calendars and open data), a link into another summary's heading, an
+    invitation of an upcoming edition and a news article."""
+    summaries = sorted((project / "content" / "editions").glob("*.md"))
+    _replace(summaries[0], "---\n", "---\npublished: 2025-04-02\ndescription: What happened.\n")
+    _append(summaries[1], f"\nThe [main messages](/editions/{summaries[2].stem}/#main-messages).\n")
+    _append(
+        project / "data" / "editions.yaml",
+        "- city: Tartu\n  country: Estonia\n  start: 2025-10-01\n  end: 2025-10-02\n"
+        f"  invitation: {INVITATION}\n",
+    )
+    for relative, text in (
+        (INVITATION, "---\ntitle: Come to Tartu\n---\nWe invite you to Tartu.\n"),
+        (
+            NEWS,
+            "---\ntitle: First news\ndescription: A first article.\n"
+            "published: 2025-04-01\n---\nThe news.\n",
+        ),
+    ):
+        (project / "content" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / "content" / relative).write_text(text, encoding="utf-8")
+
+
+def _summary(project: Path, index: int) -> Path:
+    return sorted((project / "content" / "editions").glob("*.md"))[index]
+
+
+def _edit(path: Path, old: str | None, new: str) -> list[Path]:
+    """Append `new`, or put it in place of `old`; the changed paths, as the dev server gives them."""
+    if old is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            (path.read_text(encoding="utf-8") if path.exists() else "") + new, encoding="utf-8"
+        )
+    else:
+        _replace(path, old, new)
+    return [path]
+
+
+Change = Callable[[Path], list[Path]]
+
+QUICK_CHANGES: dict[str, Change] = {
+    "a summary gains a paragraph": lambda p: _edit(_summary(p, 3), None, "\nOne more.\n"),
+    "a published summary's text (in the feed)": lambda p: _edit(
+        _summary(p, 0), None, "\nMore news.\n"
+    ),
+    "a summary's description (page, JSON-LD, calendars)": lambda p: _edit(
+        _summary(p, 0), "What happened.", "What really happened."
+    ),
+    "a summary gets a publication date (feed, sitemap)": lambda p: _edit(
+        _summary(p, 4), "---\n", "---\npublished: 2025-05-01\n"
+    ),
+    "a heading that another page links to is renamed": lambda p: _edit(
+        _summary(p, 2), "## Main messages", "## Key messages"
+    ),
+    "mis-encoded text and a wrong date (content checks)": lambda p: [
+        *_edit(_summary(p, 5), "---\n", "---\ndescription: Held on 3 March 2019.\n"),
+        *_edit(_summary(p, 5), None, "\nWe met in Iaศ™i.\n"),
+    ],
+    "a broken link (content check and link check)": lambda p: _edit(
+        _summary(p, 6), None, "\nSee [this](/editions/nowhere/).\n"
+    ),
+    "a comment in the front matter (the body moves down)": lambda p: _edit(
+        _summary(p, 7), "---\n", "---\n# a note\n"
+    ),
+    "the invitation": lambda p: _edit(p / "content" / INVITATION, None, "\nBring a friend.\n"),
+    "the home page's introduction": lambda p: _edit(p / "content" / "index.md", None, "\nMore.\n"),
+    "a news article's text": lambda p: _edit(p / "content" / NEWS, None, "\nMore news.\n"),
+    "a Markdown file nothing names": lambda p: _edit(p / "content" / "notes.md", None, "Notes.\n"),
+    "two summaries at once": lambda p: [
+        *_edit(_summary(p, 8), None, "\nOne.\n"),
+        *_edit(_summary(p, 9), "## Next steps", "## What next"),
+    ],
+}
+
+FULL_CHANGES: dict[str, Change] = {
+    "a summary made a draft": lambda p: _edit(_summary(p, 3), "---\n", "---\ndraft: true\n"),
+    "a news article's title (the listing shows it)": lambda p: _edit(
+        p / "content" / NEWS, "First news", "Latest news"
+    ),
+    "a new news article": lambda p: _edit(
+        p / "content" / "news" / "second.md",
+        None,
+        "---\ntitle: Second\ndescription: Two.\npublished: 2025-04-03\n---\nSecond.\n",
+    ),
+    "a new Markdown file and the record naming it": lambda p: [
+        *_edit(p / "content" / "editions" / "tartu-2025.md", None, "Tartu, soon.\n"),
+        *_edit(
+            p / "data" / "editions.yaml",
+            f"  invitation: {INVITATION}\n",
+            f"  invitation: {INVITATION}\n  summary: editions/tartu-2025.md\n",
+        ),
+    ],
+    "a record": lambda p: _edit(p / "data" / "editions.yaml", "participants: ", "participants: 1"),
+    "a template": lambda p: _edit(
+        p / "templates" / "edition.html", "{% block main %}", "{% block main %}<!-- new -->"
+    ),
+    "a static file": lambda p: _edit(p / "templates" / "static" / "style.css", None, "/* new */\n"),
+    "the settings": lambda p: _edit(
+        p / "data" / "site.yaml", "title: Clusters meet Regions", "title: Clusters and Regions"
+    ),
+    "a copied file": lambda p: _edit(p / "content" / "files" / "agenda.txt", None, "more\n"),
+}
+
+
+def _drop_record_of(project: Path, summary: Path) -> list[Path]:
+    """Delete the record naming `summary`, and the file."""
+    path = project / "data" / "editions.yaml"
+    records = re.split(r"(?m)^(?=- city: )", path.read_text(encoding="utf-8"))
+    kept = [r for r in records if f"summary: editions/{summary.name}" not in r]
+    assert len(kept) == len(records) - 1
+    path.write_text("".join(kept), encoding="utf-8")
+    summary.unlink()
+    return [path, summary]
+
+
+FULL_CHANGES["a deleted record and its summary"] = lambda p: _drop_record_of(p, _summary(p, 3))
+
+
+def clean_report(project: Path, tmp_path: Path, **changes: Any) -> tuple[dict[str, bytes], Any]:
+    """A clean build's files, and its problems with its output folder's name as `out`'s."""
+    out = tmp_path / f"clean-{len(list(tmp_path.iterdir()))}"
+    report = pipeline.build(options(project, out, **changes))
+    problems = [
+        p.__class__(**{**vars_of(p), "file": p.file.replace(str(out), str(tmp_path / "out"))})
+        for p in report.problems
+    ]
+    return {name: data for name, (data, _) in files(out).items()}, problems
+
+
+def vars_of(problem: Any) -> dict[str, Any]:
+    return {name: getattr(problem, name) for name in problem.__dataclass_fields__}
+
+
+def assert_builder_is_clean(
+    builder: pipeline.Builder, project: Path, tmp_path: Path, changed: list[Path], quick: bool
+) -> pipeline.Report:
+    """After a change, the Builder's output is a clean build's, with the same problems;
+    files whose bytes did not change keep their mtime; nothing stray is left beside them."""
+    out = builder.options.output_dir
+    before = files(out)
+    report = builder.build(changed)
+    assert ("load" not in report.timings) == quick, "quick" if quick else "full"
+    after = files(out)
+    reference, problems = clean_report(project, tmp_path)
+    assert {name: data for name, (data, _) in after.items()} == reference
+    assert report.problems == problems
+    for name, (data, mtime) in after.items():
+        if name in before and before[name][0] == data:
+            assert before[name][1] == mtime, f"{name} was rewritten with the same bytes"
+    assert report.written == sum(1 for n, (d, _) in after.items() if before.get(n, (b"",))[0] != d)
+    assert report.files == sorted(after)
+    return report
+
+
+def start_builder(tmp_path: Path, **changes: Any) -> tuple[pipeline.Builder, Path]:
+    project = make_project(tmp_path)
+    prepare_for_builder(project)
+    builder = pipeline.Builder(options(project, tmp_path / "out", **changes))
+    builder.build(None)
+    return builder, project
+
+
+@pytest.mark.parametrize("kind", sorted(QUICK_CHANGES))
+def test_a_quick_rebuild_equals_a_clean_build(tmp_path: Path, kind: str) -> None:
+    builder, project = start_builder(tmp_path)
+    assert_builder_is_clean(builder, project, tmp_path, QUICK_CHANGES[kind](project), quick=True)
+    # And again from there: the state a quick rebuild leaves is as good as a full build's.
+    again = _edit(_summary(project, 10), None, "\nAnd again.\n")
+    assert_builder_is_clean(builder, project, tmp_path, again, quick=True)
+
+
+@pytest.mark.parametrize("kind", sorted(FULL_CHANGES))
+def test_other_changes_fall_back_to_a_full_build(tmp_path: Path, kind: str) -> None:
+    builder, project = start_builder(tmp_path)
+    assert_builder_is_clean(builder, project, tmp_path, FULL_CHANGES[kind](project), quick=False)
+    again = _edit(_summary(project, 10), None, "\nAnd again.\n")
+    assert_builder_is_clean(builder, project, tmp_path, again, quick=True)
+
+
+def test_a_failing_build_then_the_fix(tmp_path: Path) -> None:
+    """A document with an error fails the build and leaves the output; the fix, given with
+    every path changed since the last good build (as the dev server does), is quick again."""
+    builder, project = start_builder(tmp_path)
+    out = builder.options.output_dir
+    before = files(out)
+    broken = _edit(_summary(project, 3), "---\n", "---\ntitle: [unclosed\n")
+    other = _edit(_summary(project, 4), None, "\nSaved meanwhile.\n")
+    with pytest.raises(pipeline.SiteError):
+        builder.build(broken + other)
+    assert files(out) == before
+    _replace(_summary(project, 3), "title: [unclosed\n", "")
+    assert_builder_is_clean(builder, project, tmp_path, broken + other, quick=False)
+    assert_builder_is_clean(builder, project, tmp_path, broken, quick=True)
+
+
+def test_a_failing_quick_build_writes_nothing(tmp_path: Path) -> None:
+    """Under --strict a new warning is an error: the quick build fails in memory, nothing is
+    written, nothing stray is left; the fix is quick and complete."""
+    builder, project = start_builder(tmp_path, strict=True, base_url="https://example.org/")
+    out = builder.options.output_dir
+    before = files(out)
+    broken = _edit(_summary(project, 6), None, "\nSee [this](/editions/nowhere/).\n")
+    with pytest.raises(pipeline.SiteError) as failure:
+        builder.build(broken)
+    assert any("nowhere" in problem.message for problem in failure.value.problems)
+    assert files(out) == before
+    _replace(_summary(project, 6), "\nSee [this](/editions/nowhere/).\n", "\nFixed.\n")
+    report = builder.build(broken)
+    assert "load" not in report.timings
+    reference, _ = clean_report(project, tmp_path, strict=True, base_url="https://example.org/")
+    assert {name: data for name, (data, _) in files(out).items()} == reference
+
+
+def test_a_template_error_then_the_fix(tmp_path: Path) -> None:
+    builder, project = start_builder(tmp_path)
+    out = builder.options.output_dir
+    before = files(out)
+    template = _edit(
+        project / "templates" / "edition.html", "{% block main %}", "{% block main %}{{ x.y }}"
+    )
+    with pytest.raises(pipeline.SiteError):
+        builder.build(template)
+    assert files(out) == before
+    _replace(project / "templates" / "edition.html", "{{ x.y }}", "<!-- fixed -->")
+    assert_builder_is_clean(builder, project, tmp_path, template, quick=False)
+    assert_builder_is_clean(
+        builder, project, tmp_path, _edit(_summary(project, 1), None, "\nOk.\n"), quick=True
+    )
+
+
+def test_a_quick_rebuild_renders_only_what_read_the_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edited summary's text: its own page is rendered again, not the archive or the
+    home page that list its edition; the feed and calendars are not made again."""
+    from cmrsite import rebuild
+
+    builder, project = start_builder(tmp_path)
+    builder.build(_edit(_summary(project, 3), None, "\nWarm-up.\n"))  # every page now traced
+    rendered: list[str] = []
+    real = rebuild.render_page
+
+    def counting(env: Any, site: Any, page: Any) -> bytes:
+        rendered.append(page.output_file)
+        return real(env, site, page)
+
+    monkeypatch.setattr(rebuild, "render_page", counting)
+    monkeypatch.setattr(rebuild, "publish_watched", None)  # must not be called
+    summary = _summary(project, 3)
+    report = builder.build(_edit(summary, None, "\nOne more line.\n"))
+    assert rendered == [f"editions/{summary.stem}/index.html"]
+    assert report.written == 1
+
+
+def test_the_dev_server_record_is_saved_for_the_command_line(tmp_path: Path) -> None:
+    """After quick rebuilds and `flush`, a command-line build finds the output up to date."""
+    builder, project = start_builder(tmp_path)
+    builder.build(_edit(_summary(project, 3), None, "\nOne more line.\n"))
+    builder.flush()
+    report = pipeline.build(builder.options)
+    assert "load" not in report.timings and report.written == 0
