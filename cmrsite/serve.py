@@ -384,10 +384,17 @@ class DevServer:
             self.on_built(self.state)
         return self.state
 
-    def watch(self) -> None:
+    def watcher(self) -> Watcher:
         project = self.options.project
         roots = [project / name for name in WATCHED if (project / name).is_dir()]
-        watcher = Watcher(roots, self.root, self.poll, self.quiet)
+        return Watcher(roots, self.root, self.poll, self.quiet)
+
+    def watch(self, watcher: Watcher | None = None) -> None:
+        """Rebuild on each burst of changes until stopped. Give the watcher made before the
+        first build: a save during that build is then seen (a quick rebuild trusts that it
+        is told of every change)."""
+        project = self.options.project
+        watcher = watcher or self.watcher()
         while True:
             changed = watcher.wait(self.stop)
             if changed is None:
@@ -397,6 +404,8 @@ class DevServer:
             self.build(changed)
             if self.loop is not None:
                 self.loop.call_soon_threadsafe(ReloadSocket.reload_all)
+            # The build cache's record on disk, after the reload: not in the save-to-page time.
+            self.builder.flush()
 
     # The server.
 
@@ -419,11 +428,14 @@ class DevServer:
                 f"cannot listen on {self.host}:{self.port}: {error.strerror} "
                 f"(another server? try --port {self.port + 1})"
             ) from None
+        changes = self.watcher()  # before the first build, which may take a while
         self.build(None)
         stopped = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             self.loop.add_signal_handler(signum, stopped.set)
-        watcher = threading.Thread(target=self.watch, name="cmrsite-watch", daemon=True)
+        watcher = threading.Thread(
+            target=self.watch, args=(changes,), name="cmrsite-watch", daemon=True
+        )
         watcher.start()
         log(
             f"serving {_shown(self.root, self.options.project)}/ at {self.url} "
@@ -434,6 +446,8 @@ class DevServer:
         await stopped.wait()
         self.stop.set()
         watcher.join(timeout=30)  # let a build in progress finish its swap
+        if not watcher.is_alive():
+            self.builder.flush()
 
     @property
     def url(self) -> str:
