@@ -7,12 +7,12 @@ Nothing reads the clock: `DTSTAMP` comes from the data, so the same inputs give 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 
 import icalendar
 
-from . import urls
+from . import parallel, urls
 from .model import Edition, Site, Status
 from .structured import description, place_parts
 
@@ -63,23 +63,67 @@ def event(site: Site, edition: Edition) -> icalendar.Event:
     return item
 
 
-def calendar(site: Site, editions: Iterable[Edition], name: str) -> bytes:
+END = b"END:VCALENDAR\r\n"
+
+
+def _header(name: str) -> bytes:
+    """The calendar's own lines, through the library: an empty calendar without its END line."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    for edition in sorted(editions, key=Edition.sort_key):
-        cal.add_component(event(site, edition))
     data: bytes = cal.to_ical()
-    return data
+    if not data.endswith(END):  # not what this version of the library writes
+        raise ValueError(f"unexpected iCalendar serialisation: {data!r}")
+    return data[: -len(END)]
 
 
-def site_calendar(site: Site) -> bytes:
+def calendar(
+    site: Site, editions: Iterable[Edition], name: str, events: Events | None = None
+) -> bytes:
+    """A calendar of editions: the library serialises each line of a component on its own, so
+    a calendar is its own lines, then each event's serialisation (`events`, made once for the
+    edition's calendar and the site's), then its END line."""
+    found = events or {}
+    parts = [_header(name)]
+    for edition in sorted(editions, key=Edition.sort_key):
+        event_data = found.get(edition.slug)
+        parts.append(event_data if event_data is not None else event(site, edition).to_ical())
+    parts.append(END)
+    return b"".join(parts)
+
+
+Events = Mapping[str, bytes]
+"""Each edition's serialised VEVENT, by slug."""
+
+
+def site_calendar(site: Site, events: Events | None = None) -> bytes:
     """Every edition of the series, oldest first."""
-    return calendar(site, site.editions, site.config.title)
+    return calendar(site, site.editions, site.config.title, events)
 
 
-def edition_calendar(site: Site, edition: Edition) -> bytes:
-    return calendar(site, [edition], edition.name)
+def edition_calendar(site: Site, edition: Edition, events: Events | None = None) -> bytes:
+    return calendar(site, [edition], edition.name, events)
+
+
+def all_calendars(site: Site) -> tuple[bytes, dict[str, bytes]]:
+    """The site's calendar and each edition's (by slug); each event is made and serialised
+    once, on every core."""
+
+    def make(editions: list[Edition]) -> list[tuple[str, bytes, bytes]]:
+        made = []
+        for edition in editions:
+            data = event(site, edition).to_ical()
+            own = edition_calendar(site, edition, {edition.slug: data})
+            made.append((edition.slug, data, own))
+        return made
+
+    events: dict[str, bytes] = {}
+    calendars: dict[str, bytes] = {}
+    for share in parallel.fork_map(make, site.editions):
+        for slug, data, own in share:
+            events[slug] = data
+            calendars[slug] = own
+    return site_calendar(site, events), calendars

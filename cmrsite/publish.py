@@ -39,9 +39,10 @@ def outputs(
     except jinja2.TemplateError as error:
         return [], [templating.template_problem(error, templates, project_root)]
     made.append(Output(urls.ROBOTS, sitemap.robots(site), "robots.txt"))
-    made.append(Output(urls.CALENDAR, calendar.site_calendar(site), "the calendar"))
+    site_calendar, calendars = calendar.all_calendars(site)
+    made.append(Output(urls.CALENDAR, site_calendar, "the calendar"))
     made.extend(
-        Output(urls.edition_calendar(e.slug), calendar.edition_calendar(site, e), "a calendar")
+        Output(urls.edition_calendar(e.slug), calendars[e.slug], "a calendar")
         for e in site.editions
     )
     made.append(Output(urls.OPEN_DATA, opendata.render(site), "the open data"))
