@@ -12,7 +12,15 @@ import pytest
 
 from cmrsite.errors import Problem
 from cmrsite.pipeline import Options
-from cmrsite.serve import BuildState, Watcher, banner, inject, preview_options, resolve_request
+from cmrsite.serve import (
+    BuildState,
+    EventWatcher,
+    Watcher,
+    banner,
+    inject,
+    preview_options,
+    resolve_request,
+)
 
 
 @pytest.fixture
@@ -130,3 +138,54 @@ def test_an_atomic_save_with_the_same_size_and_time_is_seen(tmp_path: Path) -> N
     os.utime(tmp_path / "a.md", ns=(stat.st_atime_ns, stat.st_mtime_ns))
     changed, _ = watcher.changed_since(before)
     assert tmp_path / "a.md" in changed
+
+
+def _events_or_skip(roots: list[Path], exclude: Path) -> EventWatcher:
+    try:
+        return EventWatcher(roots, exclude, quiet=0.1)
+    except OSError:
+        pytest.skip("no inotify here: the dev server polls")
+
+
+def test_the_event_watcher_reports_what_the_polling_one_does(tmp_path: Path) -> None:
+    """A burst of changes once, never the output; a folder made, moved in, moved away or
+    deleted whole; editor noise folders are not watched."""
+    content, output = tmp_path / "content", tmp_path / "content" / "output"
+    (content / "old").mkdir(parents=True)
+    output.mkdir()
+    (content / "a.md").write_text("a")
+    (content / "gone.md").write_text("x")
+    (content / "old" / "inside.md").write_text("x")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "moved.md").write_text("x")
+    watcher = _events_or_skip([content], output)
+    stop = threading.Event()
+    result: list[set[Path] | None] = []
+    thread = threading.Thread(target=lambda: result.append(watcher.wait(stop)))
+    thread.start()
+    time.sleep(0.05)
+    (content / "a.md").write_text("changed")
+    (output / "index.html").write_text("ignored")
+    time.sleep(0.05)  # within the quiet period: the same burst
+    (content / "b.md").write_text("new")
+    (content / "gone.md").unlink()
+    (content / "new").mkdir()
+    (content / "new" / "c.md").write_text("in a new folder")
+    (tmp_path / "elsewhere").rename(content / "elsewhere")
+    (content / "old").rename(tmp_path / "old")
+    thread.join(timeout=5)
+    assert result == [
+        {
+            content / "a.md",
+            content / "b.md",
+            content / "gone.md",
+            content / "new" / "c.md",
+            content / "elsewhere" / "moved.md",
+            content / "old" / "inside.md",
+        }
+    ]
+    (content / "elsewhere" / "moved.md").write_text("watched where it came to")
+    assert watcher.wait(stop) == {content / "elsewhere" / "moved.md"}
+    stop.set()
+    assert watcher.wait(stop) is None  # asked to stop: returns at once
+    watcher.close()
