@@ -6,6 +6,7 @@ Everything is read and checked before anything is written; the output is swapped
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -520,8 +521,14 @@ class Builder:
             out = check_output_dir(self.options.output_dir, self.options.project)
             self._memo = _links_memo(Project(self.options.project), out)
         capture = Capture()
+        gc.unfreeze()
         report = build(self.options, memo=self._memo, capture=capture)
         self._state = rebuild.State(self.options, capture, self._memo)
+        # What the state holds lives until the next full build: out of the garbage
+        # collector's sight, a collection during a quick rebuild does not walk through it
+        # (at 10,000 editions, half a second).
+        gc.collect()
+        gc.freeze()
         return report
 
     def flush(self) -> None:

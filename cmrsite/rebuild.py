@@ -217,7 +217,6 @@ class State:
                     into.pop(relative, None)
                 self._index_links(self._fragment_links, relative, page)
         self.manifest.files.update(records)
-        self.manifest.build_key = engine.inputs_key(self.settings, self.inputs)
         self.manifest.problems = [asdict(problem) for problem in report.problems]
         self.dirty = True
         report.files = sorted(self.digests)
@@ -477,6 +476,7 @@ class State:
         makes the next command-line build look at those files again (their stat changed)."""
         if not self.dirty:
             return
+        self.manifest.build_key = engine.inputs_key(self.settings, self.inputs)
         cache.save_manifest(self.project.root, self.out, self.manifest)
         self.memo.save(set(self.digests.values()))
         self.dirty = False
