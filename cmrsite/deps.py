@@ -98,6 +98,11 @@ class Watched(Document):
         return cls(*(getattr(document, name) for name in FIELDS))
 
 
+def watch_site(site: Any) -> Any:
+    """The site (or any value) with each document replaced by a watched one."""
+    return substitute(site, {d.path: Watched.of(d) for d in documents_in(site)})
+
+
 def plain(document: Document) -> Document:
     """The document itself, unwatched."""
     if isinstance(document, Watched):

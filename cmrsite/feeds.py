@@ -54,14 +54,33 @@ def absolute_links(html: str, page_url: str) -> str:
     return _LINK_ATTRIBUTE.sub(lambda m: m[1] + urljoin(page_url, m[2]) + m[3], html)
 
 
-def _content(site: Site, document: Document, page_url: str) -> str:
+_ContentKey = tuple[str, bool, str, str]
+_CONTENT: dict[_ContentKey, str] = {}
+"""Each entry's HTML of the last feed, by what it is made from: the dev server makes the feed
+again after a save of one of its documents, and only that entry's HTML is made again."""
+
+
+def _content(site: Site, document: Document, page_url: str, used: dict[_ContentKey, str]) -> str:
     base = site.config.base_url
     root = base if urls.is_absolute(base) else urls.base_path(base)
-    html = markdown.render(document.body, site.config.allow_html, root)
-    return absolute_links(html, page_url)
+    key = (document.body, site.config.allow_html, root, page_url)
+    html = _CONTENT.get(key)
+    if html is None:
+        html = absolute_links(
+            markdown.render(document.body, site.config.allow_html, root), page_url
+        )
+    used[key] = html
+    return html
 
 
-def _entry(site: Site, path: str, title: str, document: Document, published: date) -> Entry:
+def _entry(
+    site: Site,
+    path: str,
+    title: str,
+    document: Document,
+    published: date,
+    used: dict[_ContentKey, str],
+) -> Entry:
     page_url = urls.absolute(site.config.base_url, path)
     return Entry(
         id=tag_uri(site, published, path),
@@ -69,13 +88,14 @@ def _entry(site: Site, path: str, title: str, document: Document, published: dat
         url=page_url,
         published=timestamp(published),
         summary=document.meta.description or "",
-        content=_content(site, document, page_url),
+        content=_content(site, document, page_url, used),
     )
 
 
 def entries(site: Site) -> list[Entry]:
     """Summaries with a `published` date and every news article, newest first."""
     found: list[tuple[date, Entry]] = []
+    used: dict[_ContentKey, str] = {}
     for edition in site.editions:
         summary = edition.summary
         if summary is None or summary.meta.published is None:
@@ -84,11 +104,14 @@ def entries(site: Site) -> list[Entry]:
         title = summary.meta.title or "event summary"
         if edition.city not in title:
             title = f"{edition.city} {edition.year}: {title}"
-        found.append((day, _entry(site, urls.edition(edition.slug), title, summary, day)))
+        path = urls.edition(edition.slug)
+        found.append((day, _entry(site, path, title, summary, day, used)))
     for article in site.news:
         path = urls.news_article(article.slug)
-        entry = _entry(site, path, article.title, article.document, article.published)
+        entry = _entry(site, path, article.title, article.document, article.published, used)
         found.append((article.published, entry))
+    _CONTENT.clear()  # only the current entries' HTML is kept
+    _CONTENT.update(used)
     found.sort(key=lambda pair: (pair[0], pair[1].id), reverse=True)
     return [entry for _, entry in found]
 

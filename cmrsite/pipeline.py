@@ -282,10 +282,13 @@ class Capture:
     pages: list[Page] = field(default_factory=list)
     page_reads: dict[str, frozenset[deps.Read]] = field(default_factory=dict)
     """What each page rendered by this build read; a page kept as it was is not in it."""
-    outputs: list[str] = field(default_factory=list)
-    """The paths of the other outputs (feed, calendars, sitemap, ...)."""
-    output_reads: frozenset[deps.Read] = frozenset()
-    """What making them read of the documents."""
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+    """The paths of the other outputs (feed, calendars, sitemap, ...), by the step making them
+    (see `publish.makers`)."""
+    output_reads: dict[str, frozenset[deps.Read]] = field(default_factory=dict)
+    """What each of those steps read of the documents."""
+    watched: Site | None = None
+    """The site with watched documents they were made from."""
     parsed: dict[str, linkcheck.Page] = field(default_factory=dict)
     link_problems: list[Problem] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)
@@ -398,8 +401,13 @@ def _stage_site(
         if capture is None:
             extras, extra_problems = _publish(site, pages, project)
         else:
-            extras, extra_problems, capture.output_reads = publish_watched(site, pages, project)
-            capture.outputs = [output.path for output in extras]
+            capture.watched = deps.watch_site(site)
+            env = capture.environment(project, site)
+            made, extra_problems, capture.output_reads = publish_watched(
+                capture.watched, pages, project, env
+            )
+            extras = [output for outputs in made.values() for output in outputs]
+            capture.outputs = {name: [o.path for o in outputs] for name, outputs in made.items()}
     if extra_problems:
         raise SiteError(extra_problems)
     with report.step("write"):
@@ -415,16 +423,29 @@ def _publish(
 
 
 def publish_watched(
-    site: Site, pages: list[Page], project: Project
-) -> tuple[list[publish.Output], list[Problem], frozenset[deps.Read]]:
-    """`_publish`, noting what it read of each document (see `deps.Watched`)."""
-    watched = {d.path: deps.Watched.of(d) for d in deps.documents_in(site)}
-    deps.WATCH.start()
-    try:
-        extras, problems = _publish(deps.substitute(site, watched), pages, project)
-    finally:
-        reads = deps.WATCH.stop()
-    return extras, problems, reads
+    watched: Site,
+    pages: list[Page],
+    project: Project,
+    env: jinja2.Environment,
+    only: Collection[str] | None = None,
+) -> tuple[dict[str, list[publish.Output]], list[Problem], dict[str, frozenset[deps.Read]]]:
+    """`_publish` step by step (`publish.makers`; `only` those named) from a site of watched
+    documents (`deps.watch_site`), noting what each step read of each document."""
+    paths = [page.info.path for page in pages]
+    makers = publish.makers(watched, paths, env)
+    made: dict[str, list[publish.Output]] = {}
+    reads: dict[str, frozenset[deps.Read]] = {}
+    for name, make in makers.items():
+        if only is not None and name not in only:
+            continue
+        deps.WATCH.start()
+        try:
+            made[name] = make()
+        except jinja2.TemplateError as error:
+            return {}, [templating.template_problem(error, project.templates, project.root)], {}
+        finally:
+            reads[name] = deps.WATCH.stop()
+    return made, [], reads
 
 
 def _links_memo(project: Project, out: Path) -> cache.DigestMemo:

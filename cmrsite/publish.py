@@ -6,7 +6,7 @@ Each is made by its own module from the loaded site; this one lists them with th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,26 +26,44 @@ class Output:
     """What wrote it, named when two outputs claim one path."""
 
 
+Maker = Callable[[], list[Output]]
+
+
+def makers(site: Site, page_paths: Iterable[str], env: jinja2.Environment) -> dict[str, Maker]:
+    """The outputs beside the pages, by the step that makes them, in a stable order. The steps
+    are independent: the dev server makes again only those that read what a save changed."""
+    paths = list(page_paths)
+
+    def calendars() -> list[Output]:
+        site_calendar, by_slug = calendar.all_calendars(site)
+        return [
+            Output(urls.CALENDAR, site_calendar, "the calendar"),
+            *(
+                Output(urls.edition_calendar(e.slug), by_slug[e.slug], "a calendar")
+                for e in site.editions
+            ),
+        ]
+
+    return {
+        "feed": lambda: [Output(urls.FEED, feeds.render(env, site), "the Atom feed")],
+        "sitemap": lambda: [Output(urls.SITEMAP, sitemap.render(env, site, paths), "the sitemap")],
+        "robots": lambda: [Output(urls.ROBOTS, sitemap.robots(site), "robots.txt")],
+        "calendars": calendars,
+        "open data": lambda: [Output(urls.OPEN_DATA, opendata.render(site), "the open data")],
+    }
+
+
 def outputs(
     site: Site, page_paths: Iterable[str], templates: Path, project_root: Path
 ) -> tuple[list[Output], list[Problem]]:
     """Every non-page output, in a stable order; template errors as Problems."""
     env = templating.make_environment(templates, site.config.language)
+    made: list[Output] = []
     try:
-        made = [
-            Output(urls.FEED, feeds.render(env, site), "the Atom feed"),
-            Output(urls.SITEMAP, sitemap.render(env, site, page_paths), "the sitemap"),
-        ]
+        for make in makers(site, page_paths, env).values():
+            made.extend(make())
     except jinja2.TemplateError as error:
         return [], [templating.template_problem(error, templates, project_root)]
-    made.append(Output(urls.ROBOTS, sitemap.robots(site), "robots.txt"))
-    site_calendar, calendars = calendar.all_calendars(site)
-    made.append(Output(urls.CALENDAR, site_calendar, "the calendar"))
-    made.extend(
-        Output(urls.edition_calendar(e.slug), calendars[e.slug], "a calendar")
-        for e in site.editions
-    )
-    made.append(Output(urls.OPEN_DATA, opendata.render(site), "the open data"))
     return made, []
 
 

@@ -120,6 +120,8 @@ class State:
         }
         self.outputs = capture.outputs
         self.output_reads = capture.output_reads
+        assert capture.watched is not None
+        self.watched: Site = capture.watched
         self.digests = dict(capture.digests)
         self.load_problems = loaded.problems
         labels = {d.label for d in self.documents.values()}
@@ -166,7 +168,7 @@ class State:
         changes: set[deps.Read] = set()
         for path, document in replaced.items():
             changes |= deps.changed_reads(old[path], document)
-        site = self._site_with(replaced)
+        site = self._site_with(replaced, self.site)
         with report.step("checks"):
             findings = self._check(site, new)
         with report.step("plan"):
@@ -174,18 +176,30 @@ class State:
         if [page.output_file for page in pages] != list(self.pages):
             return None
         with report.step("render"):
-            page_states, writes = self._render(site, pages, changes)
+            page_states, writes, digests = self._render(site, pages, changes)
         with report.step("feeds, calendars, sitemap"):
-            output_reads = self.output_reads
-            if not changes.isdisjoint(output_reads):
-                extras, problems, output_reads = publish_watched(site, pages, self.project)
+            # The steps that read something that changed are made again (the feed, when a
+            # published summary's text changed; calendars, when a summary's date did).
+            output_reads = dict(self.output_reads)
+            again = [n for n, reads in output_reads.items() if not changes.isdisjoint(reads)]
+            watched = self.watched
+            if again:
+                watched = self._site_with(
+                    {path: deps.Watched.of(doc) for path, doc in replaced.items()}, watched
+                )
+                env = self.environment(site)
+                made, problems, reads = publish_watched(watched, pages, self.project, env, again)
                 if problems:
                     raise SiteError(problems)
-                if [output.path for output in extras] != self.outputs:
-                    return None
-                for output in extras:
-                    if cache.digest(output.data) != self.digests[output.path]:
-                        writes[output.path] = output.data
+                output_reads.update(reads)
+                for name, outputs in made.items():
+                    if [output.path for output in outputs] != self.outputs[name]:
+                        return None
+                    for output in outputs:
+                        digest = cache.digest(output.data)
+                        if digest != self.digests[output.path]:
+                            writes[output.path] = output.data
+                            digests[output.path] = digest
         temporaries = self._write_temporaries(writes)
         try:
             with report.step("link check"):
@@ -194,7 +208,7 @@ class State:
             if errors_in(report.problems):
                 raise SiteError(errors_in(report.problems))
             with report.step("write"):
-                records = self._replace(temporaries, writes)
+                records = self._replace(temporaries, digests)
         except BaseException:
             for temporary in temporaries.values():
                 with contextlib.suppress(OSError):
@@ -204,10 +218,10 @@ class State:
         for edit in edits:
             self.inputs[f"content/{edit.relative}"] = edit.digest
         self.site, self.pages, self.output_reads = site, page_states, output_reads
+        self.watched = watched
         self.documents = {**old, **new}
         self.findings, self.links = findings, links
-        for relative, data in writes.items():
-            self.digests[relative] = cache.digest(data)
+        self.digests.update(digests)
         for relative, page in parsed.items():
             self.parsed[relative] = page
             self.memo.put(self.digests[relative], page)
@@ -261,19 +275,19 @@ class State:
             edits.append(_Edit(relative, document, cache.digest(data)))
         return edits
 
-    def _site_with(self, documents: dict[str, Document]) -> Site:
-        """The site with these documents in place of their old versions."""
+    def _site_with(self, documents: dict[str, Document], site: Site) -> Site:
+        """The site (or its watched copy) with these documents in place of their old ones."""
         changes: dict[str, Any] = {}
         for path in documents:
             for name, index in self.holders.get(path, ()):
-                value = changes.get(name, getattr(self.site, name))
+                value = changes.get(name, getattr(site, name))
                 if index is None:
                     changes[name] = deps.substitute(value, documents)
                 else:
                     items = list(value)
                     items[index] = deps.substitute(items[index], documents)
                     changes[name] = tuple(items)
-        return replace(self.site, **changes) if changes else self.site
+        return replace(site, **changes) if changes else site
 
     # --- content checks -----------------------------------------------------------------------
 
@@ -314,10 +328,12 @@ class State:
 
     def _render(
         self, site: Site, pages: list[Page], changes: set[deps.Read]
-    ) -> tuple[dict[str, PageState], dict[str, bytes]]:
-        """Render the pages an edit may change; their new bytes, where they differ."""
+    ) -> tuple[dict[str, PageState], dict[str, bytes], dict[str, str]]:
+        """Render the pages an edit may change; their new bytes and digests, where they
+        differ."""
         states: dict[str, PageState] = {}
         writes: dict[str, bytes] = {}
+        digests: dict[str, str] = {}
         problems: list[Problem] = []
         for page in pages:
             relative = page.output_file
@@ -341,9 +357,10 @@ class State:
             states[relative] = PageState(page, digest, reads)
             if digest != self.digests[relative]:
                 writes[relative] = data
+                digests[relative] = digest
         if problems:
             raise SiteError(problems)
-        return states, writes
+        return states, writes, digests
 
     def environment(self, site: Site) -> jinja2.Environment:
         if self.env is None:
@@ -459,14 +476,14 @@ class State:
         return temporaries
 
     def _replace(
-        self, temporaries: dict[str, Path], writes: dict[str, bytes]
+        self, temporaries: dict[str, Path], digests: dict[str, str]
     ) -> dict[str, FileRecord]:
         """Rename each new file over its old one; their records for the manifest."""
         records: dict[str, FileRecord] = {}
         for relative, temporary in temporaries.items():
             os.replace(temporary, self.out / relative)
             stat = os.stat(self.out / relative)
-            digest = cache.digest(writes[relative])
+            digest = digests[relative]
             records[relative] = FileRecord(digest, stat.st_size, stat.st_mtime_ns, stat.st_ino)
         return records
 
