@@ -75,16 +75,21 @@ class PageState:
     held: frozenset[str] | None = None
     """When `reads` is None: the paths of the documents it holds (found once)."""
 
+    def holds(self) -> frozenset[str]:
+        """The paths of the documents it holds."""
+        if self.held is None:
+            held = {d.path for d in deps.documents_in(self.page.context)}
+            self.held = frozenset(held | {d.path for d in self.page.markdown.values()})
+        return self.held
+
     def may_read(self, changes: set[deps.Read]) -> bool:
         """Whether rendering it again may read something else than last time."""
         if not changes:
             return False
         if self.reads is not None:
             return not changes.isdisjoint(self.reads)
-        if self.held is None:
-            held = {d.path for d in deps.documents_in(self.page.context)}
-            self.held = frozenset(held | {d.path for d in self.page.markdown.values()})
-        return any(path in self.held for path, _ in changes)
+        held = self.holds()
+        return any(path in held for path, _ in changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +156,15 @@ class State:
         # Ready before the first save, rather than on it.
         self._checks_context()
         self._fragment_index()
+        self._learn_reads()
 
     # --- the quick build ----------------------------------------------------------------------
 
     def quick(self, changed: Collection[Path]) -> Report | None:
         """Rebuild after these files changed, or None when that needs a full build. Raises
         SiteError (nothing written, nothing kept) when the edited documents have errors."""
+        if not self.out.is_dir():
+            return None  # deleted meanwhile: the full build makes it anew
         report = Report()
         with report.step("read"):
             edits = self._edits(changed)
@@ -362,6 +370,21 @@ class State:
             raise SiteError(problems)
         return states, writes, digests
 
+    def _learn_reads(self) -> None:
+        """Render once the pages that show several documents and whose files the full build
+        kept (so that their reads are not known): else the first save of any summary would
+        render the archive again, for nothing."""
+        for state in self.pages.values():
+            if state.reads is None and len(state.holds()) > 1:
+                with contextlib.suppress(jinja2.TemplateError):
+                    _, state.reads = engine.render_traced(
+                        self.environment(self.site),
+                        self.site,
+                        state.page,
+                        render_page,
+                        self.recorder,
+                    )
+
     def environment(self, site: Site) -> jinja2.Environment:
         if self.env is None:
             env = templating.make_environment(self.project.templates, site.config.language)
@@ -464,10 +487,9 @@ class State:
             for relative, data in writes.items():
                 target = self.out / relative
                 temporary = target.with_name(f".{target.name}{TEMPORARY_SUFFIX}")
-                with open(temporary, "wb") as file:
-                    file.write(data)
-                os.chmod(temporary, 0o644)
                 temporaries[relative] = temporary
+                with open(temporary, "wb") as file:  # as the full build writes a file
+                    file.write(data)
         except BaseException:
             for temporary in temporaries.values():
                 with contextlib.suppress(OSError):

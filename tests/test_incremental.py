@@ -563,3 +563,22 @@ def test_the_dev_server_record_is_saved_for_the_command_line(tmp_path: Path) -> 
     builder.flush()
     report = pipeline.build(builder.options)
     assert "load" not in report.timings and report.written == 0
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "a summary gains a paragraph",
+        "a summary gets a publication date (feed, sitemap)",
+        "a heading that another page links to is renamed",
+    ],
+)
+def test_a_quick_rebuild_after_starting_on_an_up_to_date_output(tmp_path: Path, kind: str) -> None:
+    """`serve` started where a command-line build left an up-to-date output: the full build
+    renders nothing, so what pages read is not known yet; a quick rebuild is still exact."""
+    project = make_project(tmp_path)
+    prepare_for_builder(project)
+    pipeline.build(options(project, tmp_path / "out"))
+    builder = pipeline.Builder(options(project, tmp_path / "out"))
+    assert builder.build(None).written == 0
+    assert_builder_is_clean(builder, project, tmp_path, QUICK_CHANGES[kind](project), quick=True)
