@@ -7,6 +7,7 @@ Nothing reads the clock: `DTSTAMP` comes from the data, so the same inputs give 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 
@@ -66,18 +67,33 @@ def event(site: Site, edition: Edition) -> icalendar.Event:
 END = b"END:VCALENDAR\r\n"
 
 
+BEGIN = b"BEGIN:VCALENDAR\r\n"
+
+
 def _header(name: str) -> bytes:
-    """The calendar's own lines, through the library: an empty calendar without its END line."""
+    """The calendar's own lines, without its END line. Written through the library: its fixed
+    lines once, and the name's line (escaped and folded) for each calendar; the library sorts
+    the lines by property name, and X-WR-CALNAME comes last."""
+    named = icalendar.Calendar()
+    named.add("x-wr-calname", name)
+    return _fixed_header() + _inner(named.to_ical())
+
+
+@functools.cache
+def _fixed_header() -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    data: bytes = cal.to_ical()
-    if not data.endswith(END):  # not what this version of the library writes
+    return BEGIN + _inner(cal.to_ical())
+
+
+def _inner(data: bytes) -> bytes:
+    """The property lines of a serialised calendar without components."""
+    if not (data.startswith(BEGIN) and data.endswith(END)):  # not what this library writes
         raise ValueError(f"unexpected iCalendar serialisation: {data!r}")
-    return data[: -len(END)]
+    return data[len(BEGIN) : -len(END)]
 
 
 def calendar(
