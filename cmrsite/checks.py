@@ -358,6 +358,9 @@ DATE_PATTERN = re.compile(
     re.VERBOSE,
 )
 
+_ANY_MONTH = re.compile("|".join(sorted({name[:3] for name in MONTHS})))
+"""Every month name (`Sept.`, `September`) starts with one of these."""
+
 
 @dataclass(frozen=True, slots=True)
 class Mention:
@@ -372,6 +375,8 @@ class Mention:
 def find_dates(text: str) -> Iterator[tuple[int, Mention]]:
     """(offset, mention) of each English date or day range: `24–25 October 2024`,
     `30 November – 1 December`, `from 8 to 9 November 2017`, `October 10-11, 2024`."""
+    if not _ANY_MONTH.search(text):
+        return  # every date names a month: most paragraphs are left at once
     for match in DATE_PATTERN.finditer(text):
         g = match.groupdict()
         if g["d1"]:
@@ -483,7 +488,7 @@ def _date_mentions(
     meta = located.document.meta
     # The front matter is read again for the values' positions only when they name a date
     # (`meta` has the same values, stripped, and no position).
-    headline = any(DATE_PATTERN.search(text or "") for text in (meta.title, meta.description))
+    headline = any(next(find_dates(text or ""), None) for text in (meta.title, meta.description))
     front = (
         split_front_matter("\n".join(located.lines), located.document.label).front_matter
         if headline
