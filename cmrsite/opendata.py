@@ -6,10 +6,9 @@ meaning or disappears (new fields may be added within a version).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from . import urls
+from . import jsontext, urls
 from .model import DateRange, Edition, Site
 
 VERSION = 1
@@ -75,5 +74,5 @@ def document(site: Site) -> dict[str, Any]:
 
 
 def render(site: Site) -> bytes:
-    text = json.dumps(document(site), ensure_ascii=False, indent=2)
+    text = jsontext.dumps(document(site))
     return (text + "\n").encode("utf-8")

@@ -5,12 +5,11 @@ https://schema.org/Event; the eventStatus values follow https://schema.org/Event
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from markupsafe import Markup
 
-from . import urls
+from . import jsontext, urls
 from .model import Edition, Site, Status
 
 SCHEMA = "https://schema.org/"
@@ -96,6 +95,6 @@ def script_json(data: dict[str, Any]) -> Markup:
     `<`, `>` and `&` are written as JSON escapes, so no text (`</script>`, `<!--`) can end or
     confuse the script element; JSON readers decode them back.
     """
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    text = jsontext.dumps(data)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
