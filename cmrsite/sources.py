@@ -64,6 +64,33 @@ class _MarkingLoader(_BaseLoader):  # type: ignore[valid-type,misc]
         super().__init__(stream)
         self.problems: list[Problem] = []
 
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # The tag of a scalar depends only on its text and quoting (no path resolvers): the
+        # same texts (countries, booleans) come again and again.
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _SCALAR_TAGS.get(key)
+        if tag is None:
+            if len(_SCALAR_TAGS) > 100_000:
+                _SCALAR_TAGS.clear()
+            tag = _SCALAR_TAGS[key] = super().resolve(kind, value, implicit)
+        return tag
+
+
+_SCALAR_TAGS: dict[tuple[str, Any], str] = {}
+
+
+_STR = "tag:yaml.org,2002:str"
+
+
+def _construct(loader: _MarkingLoader, node: yaml.Node) -> Any:
+    # Text is its node's value: the library's bookkeeping (anchors, recursion) costs more than
+    # the rest of the loading and changes nothing for it.
+    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    return loader.construct_object(node, deep=True)
+
 
 def _construct_map(loader: _MarkingLoader, node: yaml.MappingNode) -> Iterator[MarkedMap]:
     data = MarkedMap()
@@ -71,7 +98,7 @@ def _construct_map(loader: _MarkingLoader, node: yaml.MappingNode) -> Iterator[M
     yield data
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _construct(loader, key_node)
         line, col = _position(key_node, loader.line_offset)
         if isinstance(key, (MarkedMap, MarkedList)):
             loader.problems.append(
@@ -92,7 +119,7 @@ def _construct_map(loader: _MarkingLoader, node: yaml.MappingNode) -> Iterator[M
                 )
             )
             continue
-        data[key] = loader.construct_object(value_node, deep=True)
+        data[key] = _construct(loader, value_node)
         data.key_pos[key] = (line, col)
         data.value_pos[key] = _position(value_node, loader.line_offset)
         if isinstance(value_node, yaml.ScalarNode):
@@ -104,7 +131,7 @@ def _construct_list(loader: _MarkingLoader, node: yaml.SequenceNode) -> Iterator
     data.pos = _position(node, loader.line_offset)
     yield data
     for item in node.value:
-        data.append(loader.construct_object(item, deep=True))
+        data.append(_construct(loader, item))
         data.item_pos.append(_position(item, loader.line_offset))
 
 
