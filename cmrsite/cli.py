@@ -6,8 +6,10 @@ Exit status: 0 success, 1 content errors, 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from . import scaffold
@@ -77,9 +79,23 @@ def _print_problems(problems: Sequence[Problem]) -> None:
         print(problem, file=sys.stderr)
 
 
+@contextlib.contextmanager
+def _one_shot_gc() -> Iterator[None]:
+    """A command that builds once: the collector runs a tenth as often meanwhile. A large
+    site is hundreds of thousands of objects that live to the end, which every full collection
+    walks again (6% of a 10,000-edition build); the garbage of a build has few cycles."""
+    before = gc.get_threshold()
+    gc.set_threshold(10_000, 10, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def _run_build(args: argparse.Namespace, project: Path) -> int:
     options = _options(args, project)
-    report = build(options)
+    with _one_shot_gc():
+        report = build(options)
     _print_problems(report.problems)
     pages = sum(1 for f in report.files if f.endswith(".html"))
     total = sum(report.timings.values())
@@ -94,7 +110,9 @@ def _run_build(args: argparse.Namespace, project: Path) -> int:
 
 
 def _run_check(args: argparse.Namespace, project: Path) -> int:
-    report = check(_options(args, project))
+    options = _options(args, project)
+    with _one_shot_gc():
+        report = check(options)
     _print_problems(report.problems)
     print(f"no errors{_warning_count(report)}")
     return EXIT_OK
