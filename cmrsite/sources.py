@@ -64,22 +64,6 @@ class _MarkingLoader(_BaseLoader):  # type: ignore[valid-type,misc]
         super().__init__(stream)
         self.problems: list[Problem] = []
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        # The tag of a scalar depends only on its text and quoting (no path resolvers): the
-        # same texts (countries, booleans) come again and again.
-        if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = _SCALAR_TAGS.get(key)
-        if tag is None:
-            if len(_SCALAR_TAGS) > 100_000:
-                _SCALAR_TAGS.clear()
-            tag = _SCALAR_TAGS[key] = super().resolve(kind, value, implicit)
-        return tag
-
-
-_SCALAR_TAGS: dict[tuple[str, Any], str] = {}
-
 
 _STR = "tag:yaml.org,2002:str"
 
