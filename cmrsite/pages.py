@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from markupsafe import Markup
-
 from . import structured, urls
 from .model import Article, Document, Edition, Site, SiteConfig, Status
 
@@ -71,8 +69,8 @@ def plan(site: Site) -> list[Page]:
         not_found_page(site),
     ]
     current = {id(edition) for edition in site.editions}
-    for gone in [key for key in _JSON_LD if key not in current]:
-        del _JSON_LD[gone]
+    for gone in [key for key in _EDITION_PAGES if key not in current]:
+        del _EDITION_PAGES[gone]
     return pages
 
 
@@ -110,6 +108,21 @@ def archive_page(site: Site) -> Page:
 
 
 def edition_page(site: Site, edition: Edition, next_edition: Edition | None) -> Page:
+    """An edition's page (the same object as at the last plan for the same record, settings
+    and day: see `_EDITION_PAGES`)."""
+    is_next = edition is next_edition
+    found = _EDITION_PAGES.get(id(edition))
+    if found is not None:
+        known, config, today, was_next, page = found
+        same_config = config is site.config or config == site.config
+        if known is edition and same_config and today == site.today and was_next == is_next:
+            return page
+    page = _edition_page(site, edition, is_next)
+    _EDITION_PAGES[id(edition)] = (edition, site.config, site.today, is_next, page)
+    return page
+
+
+def _edition_page(site: Site, edition: Edition, is_next: bool) -> Page:
     summary = edition.summary
     description = (summary.meta.description if summary else None) or edition.title or ""
     info = _info(site, urls.edition(edition.slug), edition.name, description)
@@ -118,31 +131,19 @@ def edition_page(site: Site, edition: Edition, next_edition: Edition | None) -> 
         "edition": edition,
         "status": edition.status(site.today).value,
         "summary": summary,
-        "is_next": edition is next_edition,
+        "is_next": is_next,
         "calendar_path": urls.edition_calendar(edition.slug),
-        "json_ld": _json_ld(site, edition),
+        "json_ld": structured.script_json(structured.event(site, edition)),
     }
     return Page(info, "edition.html", context, markdown)
 
 
-_JSON_LD: dict[int, tuple[Edition, SiteConfig, date, Markup]] = {}
-"""The JSON-LD of each edition of the last plan, by the record's identity (kept alive here,
-so the identity is not reused): the dev server plans the site again after each save, with
-every unchanged record the same object, and writing the JSON is most of the plan's time."""
-
-
-def _json_ld(site: Site, edition: Edition) -> Markup:
-    """`structured.event` of the edition as a script's JSON (it reads the site's settings and
-    day and the record, nothing else)."""
-    found = _JSON_LD.get(id(edition))
-    if found is not None:
-        known, config, today, markup = found
-        same_config = config is site.config or config == site.config
-        if known is edition and same_config and today == site.today:
-            return markup
-    markup = structured.script_json(structured.event(site, edition))
-    _JSON_LD[id(edition)] = (edition, site.config, site.today, markup)
-    return markup
+_EDITION_PAGES: dict[int, tuple[Edition, SiteConfig, date, bool, Page]] = {}
+"""Each edition's page of the last plan, by the record's identity (kept alive here, so the
+identity is not reused). An edition's page is made from the settings, the day, the record
+and whether it is the next edition, nothing else; the dev server plans the site again after
+each save, with every unchanged record the same object: its page is then the same object too
+(and writing its JSON-LD was most of the plan's time)."""
 
 
 def invitation_page(site: Site) -> Page:

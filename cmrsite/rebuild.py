@@ -346,8 +346,11 @@ class State:
         for page in pages:
             relative = page.output_file
             before = self.pages[relative]
-            # Equal values are the common case, and `==` is quick (same objects).
-            unchanged = before.page == page or deps.same_shape(before.page, page)
+            # The same page (unchanged records plan to the same objects) or an equal one is
+            # the common case, and quick to see.
+            unchanged = (
+                before.page is page or before.page == page or deps.same_shape(before.page, page)
+            )
             if unchanged and not before.may_read(changes):
                 states[relative] = PageState(page, before.digest, before.reads, before.held)
                 continue
