@@ -1,6 +1,8 @@
 """The build, as a table of contents: load, validate, plan, render, write.
 
 Everything is read and checked before anything is written; the output is swapped in whole.
+(The dev server's quick rebuild after a save of Markdown documents, `rebuild`, also writes
+nothing until everything succeeded, but then replaces its few changed files one by one.)
 """
 
 from __future__ import annotations

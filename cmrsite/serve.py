@@ -380,9 +380,12 @@ class EventWatcher:
         return None
 
     def close(self) -> None:
-        if self.fd >= 0:
+        if getattr(self, "fd", -1) >= 0:  # (made, and not closed yet)
             os.close(self.fd)
             self.fd = -1
+
+    def __del__(self) -> None:
+        self.close()
 
 
 # --- the server ----------------------------------------------------------------------------------
