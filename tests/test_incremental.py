@@ -314,6 +314,7 @@ def prepare_for_builder(project: Path) -> None:
     )
     for relative, text in (
         (INVITATION, "---\ntitle: Come to Tartu\n---\nWe invite you to Tartu.\n"),
+        ("drafts/unnamed.md", "Nothing names this file.\n"),
         (
             NEWS,
             "---\ntitle: First news\ndescription: A first article.\n"
@@ -417,7 +418,15 @@ def _drop_record_of(project: Path, summary: Path) -> list[Path]:
     return [path, summary]
 
 
+def _delete(path: Path) -> list[Path]:
+    path.unlink()
+    return [path]
+
+
 FULL_CHANGES["a deleted record and its summary"] = lambda p: _drop_record_of(p, _summary(p, 3))
+FULL_CHANGES["a deleted Markdown file nothing names"] = lambda p: _delete(
+    p / "content" / "drafts" / "unnamed.md"
+)
 
 
 def clean_report(project: Path, tmp_path: Path, **changes: Any) -> tuple[dict[str, bytes], Any]:
@@ -495,6 +504,20 @@ def test_a_failing_build_then_the_fix(tmp_path: Path) -> None:
     _replace(_summary(project, 3), "title: [unclosed\n", "")
     assert_builder_is_clean(builder, project, tmp_path, broken + other, quick=False)
     assert_builder_is_clean(builder, project, tmp_path, broken, quick=True)
+
+
+def test_a_deleted_summary_still_named_fails_then_comes_back(tmp_path: Path) -> None:
+    builder, project = start_builder(tmp_path)
+    out = builder.options.output_dir
+    before = files(out)
+    summary = _summary(project, 3)
+    text = summary.read_text(encoding="utf-8")
+    with pytest.raises(pipeline.SiteError) as failure:
+        builder.build(_delete(summary))
+    assert any("does not exist" in problem.message for problem in failure.value.problems)
+    assert files(out) == before
+    summary.write_text(text + "\nBack.\n", encoding="utf-8")
+    assert_builder_is_clean(builder, project, tmp_path, [summary], quick=False)
 
 
 def test_a_failing_quick_build_writes_nothing(tmp_path: Path) -> None:
@@ -582,3 +605,20 @@ def test_a_quick_rebuild_after_starting_on_an_up_to_date_output(tmp_path: Path, 
     builder = pipeline.Builder(options(project, tmp_path / "out"))
     assert builder.build(None).written == 0
     assert_builder_is_clean(builder, project, tmp_path, QUICK_CHANGES[kind](project), quick=True)
+
+
+def test_what_pages_read_comes_back_from_forked_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages rendered by worker processes send back what they read: the quick rebuild then
+    knows it without rendering them again."""
+    monkeypatch.setenv("CMRSITE_JOBS", "2")
+    project = make_project(tmp_path, count=2 * parallel.MIN_ITEMS_PER_WORKER + 10)
+    builder = pipeline.Builder(options(project, tmp_path / "out"))
+    builder.build(None)
+    state = builder._state
+    assert state is not None
+    unknown = [name for name, page in state.pages.items() if page.reads is None]
+    assert unknown == []
+    summary = _summary(project, 3)
+    assert_builder_is_clean(builder, project, tmp_path, _edit(summary, None, "\nMore.\n"), True)
