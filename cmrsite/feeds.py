@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import jinja2
+from markupsafe import Markup, escape
 
 from . import markdown, urls
 from .model import Document, Site
@@ -34,7 +35,8 @@ class Entry:
     """RFC 3339 date-time: the front matter's `published` day at midnight UTC."""
     summary: str
     content: str
-    """HTML with absolute links, so that it reads right wherever the feed is shown."""
+    """HTML with absolute links, so that it reads right wherever the feed is shown; already
+    escaped for the XML (a Markup, which the template writes as it is)."""
 
 
 def timestamp(day: date) -> str:
@@ -55,19 +57,22 @@ def absolute_links(html: str, page_url: str) -> str:
 
 
 _ContentKey = tuple[str, bool, str, str]
-_CONTENT: dict[_ContentKey, str] = {}
+_CONTENT: dict[_ContentKey, Markup] = {}
 """Each entry's HTML of the last feed, by what it is made from: the dev server makes the feed
 again after a save of one of its documents, and only that entry's HTML is made again."""
 
 
-def _content(site: Site, document: Document, page_url: str, used: dict[_ContentKey, str]) -> str:
+def _content(
+    site: Site, document: Document, page_url: str, used: dict[_ContentKey, Markup]
+) -> Markup:
     base = site.config.base_url
     root = base if urls.is_absolute(base) else urls.base_path(base)
     key = (document.body, site.config.allow_html, root, page_url)
     html = _CONTENT.get(key)
     if html is None:
-        html = absolute_links(
-            markdown.render(document.body, site.config.allow_html, root), page_url
+        # Escaped here, once, rather than by the template on every feed (the same text).
+        html = escape(
+            absolute_links(markdown.render(document.body, site.config.allow_html, root), page_url)
         )
     used[key] = html
     return html
@@ -79,7 +84,7 @@ def _entry(
     title: str,
     document: Document,
     published: date,
-    used: dict[_ContentKey, str],
+    used: dict[_ContentKey, Markup],
 ) -> Entry:
     page_url = urls.absolute(site.config.base_url, path)
     return Entry(
@@ -95,7 +100,7 @@ def _entry(
 def entries(site: Site) -> list[Entry]:
     """Summaries with a `published` date and every news article, newest first."""
     found: list[tuple[date, Entry]] = []
-    used: dict[_ContentKey, str] = {}
+    used: dict[_ContentKey, Markup] = {}
     for edition in site.editions:
         summary = edition.summary
         if summary is None or summary.meta.published is None:
