@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import urls
+from . import parallel, urls
 from .errors import Problem
 
 LINK_ATTRIBUTES = frozenset({"href", "src"})
@@ -221,18 +221,49 @@ def check_site(
             for path in sorted(output.rglob("*.html"))
         }
     )
-    problems: list[Problem] = []
-    files: dict[str, str | None] = {}
-    """The file serving each site path linked to (most pages share most links: the
-    stylesheet, the menu)."""
-    for page_file, page in pages.items():
-        for link in page.links:
-            reason = _broken(link.target, page_file, output, base_url, pages, files)
+    names = list(pages)
+
+    def check(share: list[int]) -> list[tuple[int, list[Problem]]]:
+        checker = _Checker(output, base_url, label, pages)
+        return [(index, checker.page(names[index])) for index in share]
+
+    found: dict[int, list[Problem]] = {}
+    for share in parallel.fork_map(check, range(len(names))):  # on every core
+        found.update(share)
+    return [problem for index in range(len(names)) for problem in found[index]]
+
+
+class _Checker:
+    """The links of pages checked one page after the other, with what pages share."""
+
+    def __init__(self, output: Path, base_url: str, label: str, pages: dict[str, Page]) -> None:
+        self.output = output
+        self.base_url = base_url
+        self.label = label
+        self.pages = pages
+        self.files: dict[str, str | None] = {}
+        """The file serving each site path linked to (most pages share most links: the
+        stylesheet, the menu)."""
+        self.reasons: dict[tuple[str, str | int], str] = {}
+        """Why each link is broken ("" when it is not), by target and what else it depends on."""
+
+    def page(self, page_file: str) -> list[Problem]:
+        problems: list[Problem] = []
+        folder = posixpath.dirname(page_file)
+        depth = folder.count("/") + 1 if folder else 0
+        for link in self.pages[page_file].links:
+            key = (link.target, _depends_on(link.target, page_file, folder, depth))
+            reason = self.reasons.get(key)
+            if reason is None:
+                reason = _broken(
+                    link.target, page_file, self.output, self.base_url, self.pages, self.files
+                )
+                self.reasons[key] = reason
             if reason:
                 hint = ANCHOR_HINT if reason.startswith("no element") else FILE_HINT
                 problems.append(
                     Problem(
-                        f"{label}/{page_file}",
+                        f"{self.label}/{page_file}",
                         link.line,
                         link.col,
                         f"broken link to `{link.target}`: {reason}",
@@ -240,7 +271,25 @@ def check_site(
                         "warning",
                     )
                 )
-    return problems
+        return problems
+
+
+def _depends_on(target: str, page_file: str, folder: str, depth: int) -> str | int:
+    """What besides its target decides where a link leads: nothing ("") for an absolute or
+    root-relative link; for a relative one, its page's folder, or only the folder's depth when
+    the link first climbs that many levels (`../../feed.xml` from any `editions/x/`); for a
+    fragment alone, its page."""
+    if target.startswith("#"):
+        return page_file
+    if target.startswith("/"):
+        return ""
+    if target.startswith("../"):  # no scheme, no host
+        climbs = 1
+        while target.startswith("../", 3 * climbs):
+            climbs += 1
+        return depth if climbs >= depth else folder
+    parts = urlsplit(target)
+    return "" if parts.scheme or parts.netloc else folder
 
 
 def _broken(
