@@ -22,7 +22,7 @@ document, or its record, in its context.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .model import Document
@@ -101,13 +101,6 @@ class Watched(Document):
 def watch_site(site: Any) -> Any:
     """The site (or any value) with each document replaced by a watched one."""
     return substitute(site, {d.path: Watched.of(d) for d in documents_in(site)})
-
-
-def plain(document: Document) -> Document:
-    """The document itself, unwatched."""
-    if isinstance(document, Watched):
-        return Document(*(object.__getattribute__(document, name) for name in FIELDS))
-    return document
 
 
 # --- generic walks over the model (frozen dataclasses, tuples, lists, dicts) -----------------
@@ -202,11 +195,3 @@ def changed_reads(old: Document, new: Document) -> set[Read]:
         for name in FIELDS
         if object.__getattribute__(old, name) != object.__getattribute__(new, name)
     }
-
-
-def touches(reads: Iterable[Read] | None, changed: set[Read], paths: set[str]) -> bool:
-    """Whether something that read `reads` must be made again; `None` (not known) counts as
-    having read everything of the documents it holds, given as `paths`."""
-    if reads is None:
-        return any(path in paths for path, _ in changed)
-    return not changed.isdisjoint(reads)

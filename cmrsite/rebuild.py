@@ -346,11 +346,8 @@ class State:
         for page in pages:
             relative = page.output_file
             before = self.pages[relative]
-            # The same page (unchanged records plan to the same objects) or an equal one is
-            # the common case, and quick to see.
-            unchanged = (
-                before.page is page or before.page == page or deps.same_shape(before.page, page)
-            )
+            # Most often the very same page: an unchanged record plans to the same object.
+            unchanged = before.page is page or deps.same_shape(before.page, page)
             if unchanged and not before.may_read(changes):
                 states[relative] = PageState(page, before.digest, before.reads, before.held)
                 continue
