@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-
-import icalendar
+from typing import TYPE_CHECKING
 
 from . import parallel, urls
 from .model import Edition, Site, Status
 from .structured import description, place_parts
+
+if TYPE_CHECKING:
+    import icalendar
 
 PRODID = "-//Clusters meet Regions//cmrsite//EN"
 
@@ -45,6 +47,8 @@ def stamp(edition: Edition) -> datetime:
 def event(site: Site, edition: Edition) -> icalendar.Event:
     base_url = site.config.base_url
     page = urls.absolute(base_url, urls.edition(edition.slug))
+    import icalendar  # a build that makes no calendar does not load it
+
     item = icalendar.Event()
     item.add("uid", uid(site, edition))
     item.add("dtstamp", stamp(edition))
@@ -74,6 +78,8 @@ def _header(name: str) -> bytes:
     """The calendar's own lines, without its END line. Written through the library: its fixed
     lines once, and the name's line (escaped and folded) for each calendar; the library sorts
     the lines by property name, and X-WR-CALNAME comes last."""
+    import icalendar
+
     named = icalendar.Calendar()
     named.add("x-wr-calname", name)
     return _fixed_header() + _inner(named.to_ical())
@@ -81,6 +87,8 @@ def _header(name: str) -> bytes:
 
 @functools.cache
 def _fixed_header() -> bytes:
+    import icalendar
+
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

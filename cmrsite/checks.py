@@ -18,12 +18,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
-
-import ftfy
-from anyascii import anyascii
-from ftfy.badness import is_bad
-from markdown_it.token import Token
 
 from . import markdown, parallel, urls
 from .dates import format_range
@@ -31,6 +27,9 @@ from .errors import Problem
 from .model import DateRange, Document, Edition, Site, Status
 from .pages import plan
 from .sources import MarkedMap, read_text, split_front_matter
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 NEAR = timedelta(days=31)
 """A range of days this close to an edition, in its own text, is most likely about it."""
@@ -261,6 +260,9 @@ def find_mojibake(line: str) -> list[tuple[int, str, str | None]]:
     found: list[tuple[int, str, str | None]] = []
     if line.isascii():
         return found
+    import ftfy  # loaded by the first line that is not plain ASCII
+    from ftfy.badness import is_bad
+
     for match in re.finditer(r"[^ \t]+", line):
         word = match.group()
         if word.isascii():
@@ -478,6 +480,8 @@ def date_problems(
 
 
 def _ascii(text: str) -> str:
+    from anyascii import anyascii
+
     return str(anyascii(text))
 
 

@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from . import scaffold
 from .dates import resolve_today
 from .errors import Problem, SiteError, UsageError
 from .pipeline import Options, Report, build, check
@@ -131,6 +130,8 @@ def _run_serve(args: argparse.Namespace, project: Path) -> int:
 
 
 def _run_new(args: argparse.Namespace, project: Path) -> int:
+    from . import scaffold  # only `new` edits the data
+
     fields = ("city", "country", "start", "end", "region", "country_code", "slug")
     values: dict[str, str | None] = {key: getattr(args, key) for key in fields}
     if sys.stdin.isatty() and not all(values[key] for key in ("city", "country", "start")):

@@ -6,17 +6,32 @@ import functools
 import os
 import re
 from datetime import UTC, date, datetime
-
-from babel import Locale
-from babel.dates import format_date
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 from .model import DateRange
 
+if TYPE_CHECKING:
+    from babel import Locale
+
 
 @functools.cache
 def _locale(language: str) -> Locale:
+    from babel import Locale  # loaded by the first date written, not by the command line
+
     return Locale.parse(language, sep="-")
+
+
+def _format_date(day: date, pattern: str, locale: Locale) -> Any:
+    """Babel's `format_date` (Babel is loaded by the first date written)."""
+    return _babel_format_date()(day, pattern, locale=locale)
+
+
+@functools.cache
+def _babel_format_date() -> Any:
+    from babel.dates import format_date
+
+    return format_date
 
 
 @functools.cache
@@ -31,7 +46,7 @@ def _interval_patterns(language: str) -> dict[str, list[str]]:
 
 def format_day(day: date, language: str) -> str:
     """`21 November 2023` in the site's language."""
-    return str(format_date(day, "long", locale=_locale(language)))
+    return str(_format_date(day, "long", locale=_locale(language)))
 
 
 def format_range_parts(dates: DateRange, language: str) -> tuple[str, str, str]:
@@ -47,8 +62,8 @@ def format_range_parts(dates: DateRange, language: str) -> tuple[str, str, str]:
     if not parts or len(parts) != 2:
         return (format_day(start, language), " – ", format_day(end, language))
     locale = _locale(language)
-    first = str(format_date(start, parts[0], locale=locale))
-    second = str(format_date(end, parts[1], locale=locale))
+    first = str(_format_date(start, parts[0], locale=locale))
+    second = str(_format_date(end, parts[1], locale=locale))
     match = re.search(r"\s*–\s*$", first)
     if match is None:
         return (first, "", second)
@@ -64,7 +79,7 @@ def format_range(dates: DateRange, language: str) -> str:
 
 
 def format_month_year(day: date, language: str) -> str:
-    return str(format_date(day, "MMMM y", locale=_locale(language)))
+    return str(_format_date(day, "MMMM y", locale=_locale(language)))
 
 
 def resolve_today(option: str | None) -> date:

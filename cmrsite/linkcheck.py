@@ -8,12 +8,12 @@ URL; it resolves when the output has the file (a folder URL needs its `index.htm
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -36,25 +36,6 @@ class Link:
     col: int
 
 
-class _PageParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[Link] = []
-        self.ids: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        line, offset = self.getpos()
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name in LINK_ATTRIBUTES:
-                self.links.append(Link(value.strip(), line, offset + 1))
-            elif name == "id" or (tag == "a" and name == "name"):
-                self.ids.add(value)
-
-    handle_startendtag = handle_starttag
-
-
 @dataclass(frozen=True, slots=True)
 class Page:
     links: list[Link]
@@ -75,8 +56,34 @@ def parse(path: Path) -> Page:
     return _scan(text) or _parse_html(text)
 
 
+@functools.cache
+def _page_parser() -> type[Any]:
+    """html.parser, for the pages that are not regular (loaded only then)."""
+    from html.parser import HTMLParser
+
+    class _PageParser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.links: list[Link] = []
+            self.ids: set[str] = set()
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            line, offset = self.getpos()
+            for name, value in attrs:
+                if value is None:
+                    continue
+                if name in LINK_ATTRIBUTES:
+                    self.links.append(Link(value.strip(), line, offset + 1))
+                elif name == "id" or (tag == "a" and name == "name"):
+                    self.ids.add(value)
+
+        handle_startendtag = handle_starttag
+
+    return _PageParser
+
+
 def _parse_html(text: str) -> Page:
-    parser = _PageParser()
+    parser = _page_parser()()
     parser.feed(text)
     parser.close()
     return Page(parser.links, parser.ids)

@@ -9,19 +9,19 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from anyascii import anyascii
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.footnote import footnote_plugin
+if TYPE_CHECKING:  # markdown-it is loaded by the first document (not by a build skipped whole)
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 
 def heading_slug(text: str) -> str:
     """`Key take-aways: Iași` -> `key-take-aways-iasi`, stable and ASCII for readable anchors."""
+    from anyascii import anyascii
+
     return "-".join(re.findall(r"[a-z0-9]+", anyascii(text).lower())) or "section"
 
 
@@ -80,6 +80,10 @@ def _render_with(
 
 @functools.cache
 def parser(allow_html: bool) -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+
     md = (
         MarkdownIt("commonmark", {"html": allow_html, "typographer": True})
         .enable(["table", "strikethrough", "replacements", "smartquotes"])
@@ -110,7 +114,11 @@ def render(body: str, allow_html: bool = False, root: str = "") -> str:
     if html is None:
         html = prepare(parse(body, allow_html), allow_html)
         remember(body, allow_html, html)
-    return html.replace(ROOT, escapeHtml(root)) if ROOT in html else html
+    if ROOT not in html:
+        return html
+    from markdown_it.common.utils import escapeHtml
+
+    return html.replace(ROOT, escapeHtml(root))
 
 
 def parse(body: str, allow_html: bool = False) -> list[Token]:

@@ -5,20 +5,20 @@ Nothing here knows what the fields mean; `validate` does. Problems come back as 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
 
+if TYPE_CHECKING:
+    import yaml
+
 Position = tuple[int, int]
 """1-based (line, column)."""
-
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class MarkedMap(dict[Any, Any]):
@@ -54,15 +54,32 @@ def _position(node: yaml.Node, line_offset: int) -> Position:
     return (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
 
 
-class _MarkingLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe loader (no Python tags) that builds MarkedMap/MarkedList and reports duplicate keys."""
+@functools.cache
+def _loader_class() -> type[Any]:
+    """The safe loader (no Python tags; PyYAML's C parser when it has one) that builds
+    MarkedMap/MarkedList and reports duplicate keys. PyYAML is loaded with the first YAML text:
+    a build whose inputs are unchanged reads none."""
+    import yaml
 
-    file_label = ""
-    line_offset = 0
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.problems: list[Problem] = []
+    class MarkingLoader(base):  # type: ignore[valid-type,misc]
+        file_label = ""
+        line_offset = 0
+        scalar_node = yaml.ScalarNode
+
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.problems: list[Problem] = []
+
+    MarkingLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    MarkingLoader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
+    MarkingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    return MarkingLoader
+
+
+_MarkingLoader = Any
+"""An instance of `_loader_class()`."""
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -71,7 +88,7 @@ _STR = "tag:yaml.org,2002:str"
 def _construct(loader: _MarkingLoader, node: yaml.Node) -> Any:
     # Text is its node's value: the library's bookkeeping (anchors, recursion) costs more than
     # the rest of the loading and changes nothing for it.
-    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+    if node.tag == _STR and isinstance(node, loader.scalar_node):
         return node.value
     return loader.construct_object(node, deep=True)
 
@@ -106,7 +123,7 @@ def _construct_map(loader: _MarkingLoader, node: yaml.MappingNode) -> Iterator[M
         data[key] = _construct(loader, value_node)
         data.key_pos[key] = (line, col)
         data.value_pos[key] = _position(value_node, loader.line_offset)
-        if isinstance(value_node, yaml.ScalarNode):
+        if isinstance(value_node, loader.scalar_node):
             data.raw[key] = value_node.value
 
 
@@ -122,15 +139,12 @@ def _construct_list(loader: _MarkingLoader, node: yaml.SequenceNode) -> Iterator
 def _construct_timestamp(loader: _MarkingLoader, node: yaml.ScalarNode) -> Any:
     # `2023-02-30` matches YAML's date pattern but is no date: keep the text so that
     # validation can say so with a line number instead of PyYAML raising ValueError.
+    import yaml
+
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError:
         return str(node.value)
-
-
-_MarkingLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_MarkingLoader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
-_MarkingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +168,9 @@ def _yaml_hint(problem: str) -> str:
 
 def parse_yaml(text: str, file_label: str, line_offset: int = 0) -> YamlResult:
     """Parse one YAML document; `line_offset` shifts line numbers (front matter)."""
-    loader = _MarkingLoader(text)
+    import yaml
+
+    loader = _loader_class()(text)
     loader.file_label = file_label
     loader.line_offset = line_offset
     try:

@@ -10,9 +10,6 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from anyascii import anyascii
-from babel import Locale, UnknownLocaleError
-
 from .errors import Problem, did_you_mean
 from .model import (
     CallForApplications,
@@ -75,11 +72,15 @@ FileExists = Callable[[str], bool]
 
 def default_slug(city: str, year: int) -> str:
     """`Iași`, 2023 -> `iasi-2023`: the city in ASCII, lower case, words joined by dashes."""
+    from anyascii import anyascii
+
     words = re.findall(r"[a-z0-9]+", anyascii(city).lower())
     return "-".join([*words, str(year)])
 
 
 def _country_codes() -> frozenset[str]:
+    from babel import Locale  # loaded only when there are records to check
+
     territories = list(Locale.parse("en").territories)
     return frozenset(str(c) for c in territories if len(str(c)) == 2 and str(c).isalpha())
 
@@ -245,6 +246,8 @@ def validate_site(data: Any, label: str) -> tuple[SiteConfig | None, list[Proble
     fields.reject_unknown(SITE_FIELDS)
     title = fields.text("title", required=True)
     language = fields.text("language") or "en-GB"
+    from babel import Locale, UnknownLocaleError
+
     try:
         Locale.parse(language, sep="-")
     except (ValueError, UnknownLocaleError):
