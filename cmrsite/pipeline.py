@@ -276,6 +276,9 @@ class Capture:
     """What a build made, filled in for the dev server's `Builder` (see `rebuild`), which
     keeps it in memory to rebuild after a save without loading everything again."""
 
+    may_skip: bool = False
+    """Whether the build may still stop at once when the output is up to date (nothing is
+    captured then)."""
     recorder: deps.Recorder = field(default_factory=deps.Recorder)
     """The reads of templates of documents, page by page (see `deps`)."""
     env: jinja2.Environment | None = None
@@ -315,8 +318,8 @@ def build(
 
     Incremental (see `engine`): a build whose inputs all match the last one's is skipped, a
     page whose key matches is not rendered again, a file whose bytes match is not written.
-    With `capture`, nothing is skipped (a capture needs the site loaded) and what the build
-    made is kept in it.
+    With `capture`, what the build made is kept in it; nothing is skipped then (a capture needs
+    the site loaded), unless `capture.may_skip`.
     """
     report = Report()
     project = Project(options.project)
@@ -326,7 +329,8 @@ def build(
     with report.step("inputs"):
         inputs = engine.input_digests(project.root)
         key = engine.inputs_key(settings, inputs)
-    if capture is None and previous.build_key == key and previous.intact(out):
+    may_skip = capture is None or capture.may_skip
+    if may_skip and previous.build_key == key and previous.intact(out):
         return _unchanged(report, previous)
     with report.step("load"):
         loaded = load_site(options)
@@ -526,8 +530,6 @@ class Builder:
         self._state: rebuild.State | None = None
 
     def build(self, changed: Collection[Path] | None = None) -> Report:
-        from . import rebuild  # it builds on this module
-
         if self._state is not None and changed is not None:
             try:
                 report = self._state.quick(changed)
@@ -538,14 +540,29 @@ class Builder:
                 raise
             if report is not None:
                 return report
+        # The first build stops at once if the output is up to date (the dev server then
+        # starts serving at once, and `warm` loads the site while it waits for a save).
+        return self._full(may_skip=changed is None)
+
+    def warm(self) -> None:
+        """Make sure the next save is rebuilt quickly: load the site and what the output was
+        made from, if the last build stopped at once (it writes nothing: nothing changed)."""
+        if self._state is None:
+            self._full(may_skip=False)
+
+    def _full(self, may_skip: bool) -> Report:
+        from . import rebuild  # it builds on this module
+
         self.flush()
         self._state = None
         if self._memo is None:
             out = check_output_dir(self.options.output_dir, self.options.project)
             self._memo = _links_memo(Project(self.options.project), out)
-        capture = Capture()
+        capture = Capture(may_skip=may_skip)
         gc.unfreeze()
         report = build(self.options, memo=self._memo, capture=capture)
+        if capture.loaded is None:
+            return report  # stopped at once: nothing kept
         self._state = rebuild.State(self.options, capture, self._memo)
         # What the state holds lives until the next full build: out of the garbage
         # collector's sight, a collection during a quick rebuild does not walk through it

@@ -550,10 +550,25 @@ class DevServer:
         is told of every change)."""
         watcher = watcher or self.watcher()
         try:
+            self._warm()
             self._watch(watcher)
         finally:
             if isinstance(watcher, EventWatcher):
                 watcher.close()
+
+    def _warm(self) -> None:
+        """After a first build that found the output up to date (and so started serving at
+        once), load the site for quick rebuilds while nobody saves yet. A save meanwhile is
+        seen by the watcher (made before the first build) and rebuilt after."""
+        if not self.built_once:
+            return  # the first build failed: the next save makes a full build anyway
+        try:
+            self.builder.warm()
+        except (SiteError, UsageError):
+            pass  # something changed meanwhile: the save's build says what
+        except Exception:
+            log("could not prepare quick rebuilds (each save will make a full build):")
+            print(traceback.format_exc(), file=sys.stderr)
 
     def _watch(self, watcher: Watcher | EventWatcher) -> None:
         project = self.options.project
