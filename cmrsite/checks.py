@@ -118,31 +118,46 @@ class AllEditions(Digested):
 def check_site(site: Site, root: Path, site_files: Iterable[str] = ()) -> list[Problem]:
     """Every content check over a loaded site; `site_files` are the copied files' output paths.
 
-    Each document is parsed once, on every core (see `_check_share`): the checks read its
-    tokens, and its HTML is rendered from them and kept for the pages (`markdown.prepare`).
+    Each document is read and parsed once, on every core (see `_check_share`): the checks read
+    its tokens, and its HTML is rendered from them and kept for the pages (`markdown.prepare`).
     Each document's findings are kept by its text and what they depend on (the site's paths,
     the records' dates), so a rebuild after one save checks one document again."""
     known = KnownPaths.of(site, site_files)
     editions = AllEditions(tuple(EditionFacts.of(e) for e in site.editions))
     allow_html = site.config.allow_html
-    keys: list[_FindingsKey] = []
-    for document, page_path, edition in _documents(site):
-        raw = read_text(root / "content" / document.path, document.label).text
-        if raw is None:
-            continue
-        facts = EditionFacts.of(edition) if edition is not None else None
-        keys.append((raw, document, page_path, known, facts, editions, site.config.language))
-    todo = [(index, key) for index, key in enumerate(keys) if key not in _FINDINGS]
-    task = functools.partial(_check_share, allow_html=allow_html)
+    context = (known, editions, site.config.language)
+    entries = [
+        (document, page_path, EditionFacts.of(edition) if edition is not None else None)
+        for document, page_path, edition in _documents(site)
+    ]
+    found: list[tuple[_FindingsKey, tuple[Problem, ...]] | None] = [None] * len(entries)
+    todo: list[int] = []
+    for index, (document, page_path, facts) in enumerate(entries):
+        if _FINDINGS:  # findings of an earlier check to reuse: look this document's up
+            raw = read_text(root / "content" / document.path, document.label).text
+            key = (_text_digest(raw), document, page_path, facts, *context)
+            if raw is not None and key in _FINDINGS:
+                found[index] = (key, _FINDINGS[key])
+                continue
+        todo.append(index)
+
+    def task(share: list[int]) -> list[tuple[int, tuple[str, tuple[Problem, ...], str] | None]]:
+        return [
+            (index, _check_share(root, *entries[index], *context, allow_html)) for index in share
+        ]
+
     for share in parallel.fork_map(task, todo):
-        for index, found, html in share:
-            _FINDINGS[keys[index]] = found
-            markdown.remember(keys[index][1].body, allow_html, html)
-    current = {key: _FINDINGS[key] for key in keys}
+        for index, done in share:
+            if done is not None:  # None: the file could no longer be read
+                digest, findings, html = done
+                document, page_path, facts = entries[index]
+                found[index] = ((digest, document, page_path, facts, *context), findings)
+                markdown.remember(document.body, allow_html, html)
+    current = dict(item for item in found if item is not None)
     _FINDINGS.clear()
     _FINDINGS.update(current)
-    markdown.retain((key[1].body, allow_html) for key in keys)
-    problems = [problem for key in keys for problem in current[key]]
+    markdown.retain((document.body, allow_html) for document, _, _ in entries)
+    problems = [problem for item in found if item is not None for problem in item[1]]
     for data_file in ("data/editions.yaml", "data/site.yaml"):
         text = read_text(root / data_file, data_file).text
         if text is not None:
@@ -151,28 +166,37 @@ def check_site(site: Site, root: Path, site_files: Iterable[str] = ()) -> list[P
     return problems
 
 
-_FindingsKey = tuple[str, Document, str, "KnownPaths", EditionFacts | None, AllEditions, str]
-"""A document's whole text, the document, its page, the site's paths, its edition's facts,
-every edition's and the site's language: everything its findings depend on."""
+_FindingsKey = tuple[str, Document, str, EditionFacts | None, "KnownPaths", AllEditions, str]
+"""The digest of a document's whole text, the document, its page, its edition's facts, the
+site's paths, every edition's facts and the site's language: all its findings depend on."""
 
 _FINDINGS: dict[_FindingsKey, tuple[Problem, ...]] = {}
 """The findings of the site's documents at the last check (the dev server checks again)."""
 
 
+def _text_digest(raw: str | None) -> str:
+    return hashlib.blake2b((raw or "").encode("utf-8"), digest_size=16).hexdigest()
+
+
 def _check_share(
-    share: list[tuple[int, _FindingsKey]], allow_html: bool
-) -> list[tuple[int, tuple[Problem, ...], str]]:
-    """(index, findings, prepared HTML) of each document of a share; runs in a worker."""
-    done = []
-    for index, (raw, document, page_path, known, edition, editions, language) in share:
-        parsed = markdown.parse(document.body)
-        found = document_problems(
-            raw, document, page_path, known, edition, editions, language, parsed
-        )
-        if allow_html:  # the checks read the text as if raw HTML were not allowed
-            parsed = markdown.parse(document.body, allow_html)
-        done.append((index, found, markdown.prepare(parsed, allow_html)))
-    return done
+    root: Path,
+    document: Document,
+    page_path: str,
+    edition: EditionFacts | None,
+    known: KnownPaths,
+    editions: AllEditions,
+    language: str,
+    allow_html: bool,
+) -> tuple[str, tuple[Problem, ...], str] | None:
+    """(digest of the whole text, findings, prepared HTML) of a document; runs in a worker."""
+    raw = read_text(root / "content" / document.path, document.label).text
+    if raw is None:
+        return None
+    parsed = markdown.parse(document.body)
+    found = document_problems(raw, document, page_path, known, edition, editions, language, parsed)
+    if allow_html:  # the checks read the text as if raw HTML were not allowed
+        parsed = markdown.parse(document.body, allow_html)
+    return _text_digest(raw), found, markdown.prepare(parsed, allow_html)
 
 
 def document_problems(
@@ -241,8 +265,15 @@ def missing_summaries(site: Site) -> list[Problem]:
 
 def mojibake_problems(lines: list[str], label: str) -> list[Problem]:
     problems: list[Problem] = []
+    seen: dict[str, list[tuple[int, str, str | None]]] = {}
+    """The findings of each line's text (lines of records repeat: `  country: Romania`)."""
     for number, line in enumerate(lines, start=1):
-        for col, bad, good in find_mojibake(line):
+        if line.isascii():
+            continue
+        found = seen.get(line)
+        if found is None:
+            found = seen[line] = find_mojibake(line)
+        for col, bad, good in found:
             if good is None:
                 message = f"text looks mis-encoded: `{bad}`"
             else:
