@@ -173,6 +173,8 @@ def all_calendars(site: Site) -> tuple[bytes, dict[str, bytes]]:
 
     events: dict[str, bytes] = {}
     calendars: dict[str, bytes] = {}
+    _fold_limit()  # the library loaded once, before the workers start
+    _fixed_header()
     for share in parallel.fork_map(make, site.editions):
         for slug, data, own in share:
             events[slug] = data

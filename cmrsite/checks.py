@@ -146,6 +146,11 @@ def check_site(site: Site, root: Path, site_files: Iterable[str] = ()) -> list[P
             (index, _check_share(root, *entries[index], *context, allow_html)) for index in share
         ]
 
+    if todo:  # loaded once, before the workers start, rather than in each of them
+        markdown.parser(False)
+        markdown.parser(allow_html)
+        import ftfy  # noqa: F401
+
     for share in parallel.fork_map(task, todo):
         for index, done in share:
             if done is not None:  # None: the file could no longer be read
