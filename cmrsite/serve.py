@@ -5,7 +5,8 @@ package's own pieces (its WebSocket handler and its browser client, `livereload.
 through `livereload.Server`, which cannot do what the editors need:
 - its watcher polls every 0.8 s, runs the task at the first changed file of a folder without
   saying which files changed, and its `delay` delays the reload message, not the rebuild
-  (MkDocs dropped it after one rebuild per changed file, their issue #2061); here a change
+  (MkDocs dropped it after one rebuild per changed file, their issue #2061); here
+  `watchfiles` tells of each change as it happens (the system's file events), a change
   starts a quiet period, and one build gets every path changed in it (debounced);
 - it drops the reload of any change saved within 3 s of the previous reload, so a quick fix
   after an error would leave the browser on the error;
@@ -24,6 +25,7 @@ import contextlib
 import html
 import mimetypes
 import os
+import queue
 import re
 import signal
 import sys
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import watchfiles
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import web
 from tornado.websocket import WebSocketHandler
@@ -45,14 +48,12 @@ from .errors import Problem, SiteError, UsageError, errors_in
 from .pipeline import Builder, Options, Report
 from .writer import check_output_dir
 
+QUIET = 0.015
+"""Seconds without a further change that end a burst of changes, and start its rebuild: one
+build per save, even when an editor writes a backup, a temporary file and the file itself
+(a burst of a few events within a millisecond or two)."""
 POLL = 0.05
-"""Seconds between two looks at the watched folders (when the system does not tell us)."""
-QUIET = 0.05
-"""Seconds without a further change before a rebuild starts: one build per save, even when
-an editor writes a backup, a temporary file and the file itself."""
-EVENT_QUIET = 0.015
-"""The same, when the system tells us of each change as it happens (an editor's save is a
-burst of a few events within a millisecond or two)."""
+"""Seconds between two looks at the stop event while no change comes."""
 
 PrintProblems = Callable[[Sequence[Problem]], None]
 
@@ -190,202 +191,98 @@ def resolve_request(raw_path: str, root: Path) -> Target:
 
 # --- watching the sources ------------------------------------------------------------------------
 
-Snapshot = dict[Path, tuple[int, int, int]]
-
 
 class Watcher:
-    """Polls the watched folders (never the output) and reports each burst of changes once."""
+    """The changes to the watched folders (never the output, never editor noise), told by
+    `watchfiles` (the system's file events; it polls where there are none), a burst of saves
+    at a time: a burst ends after `quiet` seconds without a further change.
+
+    watchfiles watches once its generator is first advanced, and then waits in it: that
+    happens here in a thread of the watcher's own, and the watcher is made only once the
+    folders are watched. Made before the first build, it sees a save during that build."""
 
     def __init__(
-        self, roots: Collection[Path], exclude: Path, poll: float = POLL, quiet: float = QUIET
+        self, roots: Collection[Path], exclude: Path, quiet: float = QUIET, events: bool = True
     ) -> None:
         self.roots = sorted(roots)
         self.exclude = exclude
-        self.poll = poll
-        self.quiet = quiet
-        self.snapshot = self.scan()
+        self._found: queue.SimpleQueue[set[Path]] = queue.SimpleQueue()
+        self._closed = threading.Event()
+        watching = threading.Event()
+        self.thread = threading.Thread(
+            target=self._run,
+            args=(watching, max(1, round(quiet * 1000)), events),
+            name="cmrsite-watchfiles",
+            daemon=True,
+        )
+        self.thread.start()
+        watching.wait()
 
-    def scan(self) -> Snapshot:
-        """(mtime in ns, size, inode) of every file: an editor's atomic save changes the inode."""
-        files: Snapshot = {}
+    def wanted(self, change: watchfiles.Change, raw: str) -> bool:
+        """watchfiles' filter: a change of the site's sources (a folder's listing changing
+        is not one: its files that came and went are)."""
+        path = Path(raw)
+        if path.is_relative_to(self.exclude):
+            return False
+        if change == watchfiles.Change.modified and path.is_dir():
+            return False
         for root in self.roots:
-            for folder, dirs, names in os.walk(root):
-                here = Path(folder)
-                dirs[:] = sorted(
-                    d for d in dirs if not is_editor_noise(d) and here / d != self.exclude
-                )
-                for name in names:
-                    path = here / name
-                    try:
-                        stat = path.stat()
-                    except OSError:  # deleted between listing and stat
-                        continue
-                    files[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        return files
+            if path.is_relative_to(root):
+                return not any(is_editor_noise(p) for p in path.relative_to(root).parts)
+        return False
 
-    def changed_since(self, before: Snapshot) -> tuple[set[Path], Snapshot]:
-        after = self.scan()
-        changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
-        return changed, after
-
-    def wait(self, stop: threading.Event) -> set[Path] | None:
-        """Block until files change and then stay quiet for `quiet` seconds; every path that
-        changed meanwhile, or None when asked to stop."""
-        pending: set[Path] = set()
-        last_change = 0.0
-        while not stop.wait(self.poll):
-            changed, self.snapshot = self.changed_since(self.snapshot)
-            if changed:
-                pending |= changed
-                last_change = time.monotonic()
-            elif pending and time.monotonic() - last_change >= self.quiet:
-                return pending
-        return None
-
-
-class EventWatcher:
-    """The watcher on Linux: the kernel (inotify) tells which files change as they change, so
-    a save is seen at once (`EVENT_QUIET` after its last event, not a poll and a quiet period
-    later) and nothing is scanned while nobody saves. Made only where inotify works (OSError
-    otherwise: `Watcher` then polls); reports what `Watcher.wait` reports."""
-
-    # From <sys/inotify.h>.
-    MODIFY, ATTRIB, CLOSE_WRITE, MOVED_FROM, MOVED_TO = 0x2, 0x4, 0x8, 0x40, 0x80
-    CREATE, DELETE, DELETE_SELF, MOVE_SELF = 0x100, 0x200, 0x400, 0x800
-    OVERFLOW, IGNORED, ISDIR = 0x4000, 0x8000, 0x40000000
-    NONBLOCK, CLOEXEC = 0o4000, 0o2000000
-    MASK = MODIFY | ATTRIB | CLOSE_WRITE | MOVED_FROM | MOVED_TO | CREATE | DELETE
-    MASK |= DELETE_SELF | MOVE_SELF
-
-    def __init__(self, roots: Collection[Path], exclude: Path, quiet: float = EVENT_QUIET) -> None:
-        import ctypes
-        import ctypes.util
-
-        if not sys.platform.startswith("linux"):
-            raise OSError("inotify is Linux's")
-        self.libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        self.exclude = exclude
-        self.quiet = quiet
-        self.fd = self.libc.inotify_init1(self.NONBLOCK | self.CLOEXEC)
-        if self.fd < 0:
-            raise OSError(ctypes.get_errno(), "inotify_init1 failed")
-        self.folders: dict[int, Path] = {}
-        self.files: set[Path] = set()
-        """Every file under the watched folders, for a folder moved away or deleted whole."""
-        self.roots = sorted(roots)
-        try:
-            for root in self.roots:
-                self._add_tree(root)
-        except OSError:
-            self.close()
-            raise
-
-    def _add_tree(self, folder: Path) -> set[Path]:
-        """Watch a folder and the folders in it; the files found in them."""
-        import ctypes
-
-        found: set[Path] = set()
-        todo = [folder]
-        while todo:
-            here = todo.pop()
-            # Watched before it is listed: a file made meanwhile is listed, or told of.
-            descriptor = self.libc.inotify_add_watch(self.fd, os.fsencode(here), self.MASK)
-            if descriptor < 0:  # the system's limit of watches, say
-                raise OSError(ctypes.get_errno(), f"cannot watch {here}")
-            self.folders[descriptor] = here
+    def _run(self, watching: threading.Event, step: int, events: bool) -> None:
+        # With file events first; by polling if they cannot be had (the system's limit of
+        # watched folders, say) before anything was watched. (notify's polling compares
+        # modification times in whole seconds: a second save within a second may go unseen.)
+        for force_polling in [None, True] if events else [True]:
             try:
-                entries = list(os.scandir(here))
-            except OSError:  # gone already
-                continue
-            for entry in entries:
-                path = here / entry.name
-                if not entry.is_dir():
-                    found.add(path)
-                elif not (
-                    entry.is_symlink() or is_editor_noise(entry.name) or path == self.exclude
+                for changes in watchfiles.watch(
+                    *self.roots,
+                    watch_filter=self.wanted,
+                    step=step,
+                    stop_event=_StopEvent(watching, self._closed),
+                    rust_timeout=0,  # no timeout: the stop event is asked on each step
+                    force_polling=force_polling,
+                    poll_delay_ms=50,
                 ):
-                    todo.append(path)
-        self.files |= found
-        return found
-
-    def _forget_tree(self, folder: Path) -> set[Path]:
-        """A folder moved away or deleted: its files are gone, its watches with them."""
-        for descriptor, path in list(self.folders.items()):
-            if path == folder or path.is_relative_to(folder):
-                self.libc.inotify_rm_watch(self.fd, descriptor)
-                del self.folders[descriptor]
-        gone = {path for path in self.files if path.is_relative_to(folder)}
-        self.files -= gone
-        return gone
-
-    def _read(self) -> set[Path]:
-        """The files that the events waiting to be read name."""
-        import struct
-
-        changed: set[Path] = set()
-        while True:
-            try:
-                data = os.read(self.fd, 1 << 16)
-            except BlockingIOError:
-                return changed
-            offset = 0
-            while offset < len(data):
-                descriptor, mask, _, size = struct.unpack_from("iIII", data, offset)
-                raw = data[offset + 16 : offset + 16 + size].rstrip(b"\0")
-                offset += 16 + size
-                changed |= self._event(descriptor, mask, os.fsdecode(raw))
-
-    def _event(self, descriptor: int, mask: int, name: str) -> set[Path]:
-        if mask & self.OVERFLOW:  # events were lost: everything may have changed
-            every = set(self.files)
-            for root in self.roots:
-                every |= self._add_tree(root)
-            return every
-        folder = self.folders.get(descriptor)
-        if mask & self.IGNORED:
-            self.folders.pop(descriptor, None)
-        if folder is None or not name:
-            return set()
-        path = folder / name
-        if mask & self.ISDIR:
-            if mask & (self.DELETE | self.MOVED_FROM):
-                return self._forget_tree(path)
-            if mask & (self.CREATE | self.MOVED_TO) and not (
-                is_editor_noise(name) or path == self.exclude
-            ):
-                return self._add_tree(path)
-            return set()
-        if mask & (self.DELETE | self.MOVED_FROM):
-            self.files.discard(path)
-        else:
-            self.files.add(path)
-        return {path}
+                    self._found.put({Path(path) for _, path in changes})
+                return
+            except Exception as error:
+                if watching.is_set() or force_polling:
+                    log(f"stopped watching the sources ({error}): saves are not rebuilt")
+                    watching.set()
+                    return
 
     def wait(self, stop: threading.Event) -> set[Path] | None:
-        """Block until files change and then stay quiet for `quiet` seconds; every path that
-        changed meanwhile, or None when asked to stop."""
-        import select
-
-        pending: set[Path] = set()
-        deadline: float | None = None
+        """Every path changed in the next burst (and in any found meanwhile), or None when
+        asked to stop."""
         while not stop.is_set():
-            timeout = POLL if deadline is None else max(0.0, deadline - time.monotonic())
-            if select.select([self.fd], [], [], timeout)[0]:
-                changed = self._read()
-                if changed:
-                    pending |= changed
-                    deadline = time.monotonic() + self.quiet
-            elif deadline is not None and time.monotonic() >= deadline:
-                return pending
+            try:
+                changed = self._found.get(timeout=POLL)
+            except queue.Empty:
+                continue
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    changed |= self._found.get_nowait()
+            return changed
         return None
 
     def close(self) -> None:
-        if getattr(self, "fd", -1) >= 0:  # (made, and not closed yet)
-            os.close(self.fd)
-            self.fd = -1
+        """Stop watching (within one step)."""
+        self._closed.set()
 
-    def __del__(self) -> None:
-        self.close()
+
+@dataclass(frozen=True, slots=True)
+class _StopEvent:
+    """What watchfiles asks on each step (whether to stop); asked, it watches already."""
+
+    watching: threading.Event
+    closed: threading.Event
+
+    def is_set(self) -> bool:
+        self.watching.set()
+        return self.closed.is_set()
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -485,13 +382,12 @@ class DevServer:
     host: str = "127.0.0.1"
     port: int = 8000
     print_problems: PrintProblems = lambda problems: None
-    poll: float = POLL
     quiet: float = QUIET
     state: BuildState = field(default_factory=BuildState)
     on_built: Callable[[BuildState], None] | None = None
     """Called after each build (for benchmarks and tests)."""
     events: bool = True
-    """Use the system's file events where there are (False: always poll)."""
+    """Use the system's file events where there are (False: always poll, every 50 ms)."""
 
     def __post_init__(self) -> None:
         self.root = check_output_dir(self.options.output_dir, self.options.project)
@@ -535,16 +431,13 @@ class DevServer:
             self.on_built(self.state)
         return self.state
 
-    def watcher(self) -> Watcher | EventWatcher:
-        """The system's events where it has them (Linux), else polling."""
+    def watcher(self) -> Watcher:
+        """A watcher of the project's sources (watching once made)."""
         project = self.options.project
         roots = [project / name for name in WATCHED if (project / name).is_dir()]
-        if self.events:
-            with contextlib.suppress(OSError):
-                return EventWatcher(roots, self.root)
-        return Watcher(roots, self.root, self.poll, self.quiet)
+        return Watcher(roots, self.root, self.quiet, self.events)
 
-    def watch(self, watcher: Watcher | EventWatcher | None = None) -> None:
+    def watch(self, watcher: Watcher | None = None) -> None:
         """Rebuild on each burst of changes until stopped. Give the watcher made before the
         first build: a save during that build is then seen (a quick rebuild trusts that it
         is told of every change)."""
@@ -553,8 +446,7 @@ class DevServer:
             self._warm()
             self._watch(watcher)
         finally:
-            if isinstance(watcher, EventWatcher):
-                watcher.close()
+            watcher.close()
 
     def _warm(self) -> None:
         """After a first build that found the output up to date (and so started serving at
@@ -570,7 +462,7 @@ class DevServer:
             log("could not prepare quick rebuilds (each save will make a full build):")
             print(traceback.format_exc(), file=sys.stderr)
 
-    def _watch(self, watcher: Watcher | EventWatcher) -> None:
+    def _watch(self, watcher: Watcher) -> None:
         project = self.options.project
         while True:
             changed = watcher.wait(self.stop)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import date
@@ -14,7 +13,6 @@ from cmrsite.errors import Problem
 from cmrsite.pipeline import Options
 from cmrsite.serve import (
     BuildState,
-    EventWatcher,
     Watcher,
     banner,
     inject,
@@ -111,81 +109,51 @@ def test_the_watcher_reports_a_burst_of_changes_once_and_never_the_output(tmp_pa
     output.mkdir(parents=True)
     (content / "a.md").write_text("a")
     (content / "gone.md").write_text("x")
-    watcher = Watcher([content], exclude=output, poll=0.01, quiet=0.15)
+    watcher = Watcher([content], exclude=output, quiet=0.3)
     stop = threading.Event()
-    result: list[set[Path] | None] = []
-    thread = threading.Thread(target=lambda: result.append(watcher.wait(stop)))
-    thread.start()
-    time.sleep(0.05)
-    (content / "a.md").write_text("changed")
+    (content / "a.md").write_text("changed")  # at once: it watches once made
     (output / "index.html").write_text("ignored")
+    (content / ".a.md.swp").write_text("editor noise")
+    (content / "a.md~").write_text("editor noise")
     time.sleep(0.05)  # within the quiet period: the same burst
     (content / "b.md").write_text("new")
     (content / "gone.md").unlink()
-    thread.join(timeout=5)
-    assert result == [{content / "a.md", content / "b.md", content / "gone.md"}]
-    stop.set()
-    assert watcher.wait(stop) is None  # asked to stop: returns at once
-
-
-def test_an_atomic_save_with_the_same_size_and_time_is_seen(tmp_path: Path) -> None:
-    (tmp_path / "a.md").write_text("one")
-    watcher = Watcher([tmp_path], exclude=tmp_path / "output")
-    before = watcher.snapshot
-    stat = (tmp_path / "a.md").stat()
-    (tmp_path / "a.md.new").write_text("two")
-    (tmp_path / "a.md.new").replace(tmp_path / "a.md")  # new inode
-    os.utime(tmp_path / "a.md", ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    changed, _ = watcher.changed_since(before)
-    assert tmp_path / "a.md" in changed
-
-
-def _events_or_skip(roots: list[Path], exclude: Path) -> EventWatcher:
-    try:
-        return EventWatcher(roots, exclude, quiet=0.1)
-    except OSError:
-        pytest.skip("no inotify here: the dev server polls")
-
-
-def test_the_event_watcher_reports_what_the_polling_one_does(tmp_path: Path) -> None:
-    """A burst of changes once, never the output; a folder made, moved in, moved away or
-    deleted whole; editor noise folders are not watched."""
-    content, output = tmp_path / "content", tmp_path / "content" / "output"
-    (content / "old").mkdir(parents=True)
-    output.mkdir()
-    (content / "a.md").write_text("a")
-    (content / "gone.md").write_text("x")
-    (content / "old" / "inside.md").write_text("x")
-    (tmp_path / "elsewhere").mkdir()
-    (tmp_path / "elsewhere" / "moved.md").write_text("x")
-    watcher = _events_or_skip([content], output)
-    stop = threading.Event()
-    result: list[set[Path] | None] = []
-    thread = threading.Thread(target=lambda: result.append(watcher.wait(stop)))
-    thread.start()
-    time.sleep(0.05)
-    (content / "a.md").write_text("changed")
-    (output / "index.html").write_text("ignored")
-    time.sleep(0.05)  # within the quiet period: the same burst
-    (content / "b.md").write_text("new")
-    (content / "gone.md").unlink()
-    (content / "new").mkdir()
-    (content / "new" / "c.md").write_text("in a new folder")
-    (tmp_path / "elsewhere").rename(content / "elsewhere")
-    (content / "old").rename(tmp_path / "old")
-    thread.join(timeout=5)
-    assert result == [
-        {
-            content / "a.md",
-            content / "b.md",
-            content / "gone.md",
-            content / "new" / "c.md",
-            content / "elsewhere" / "moved.md",
-            content / "old" / "inside.md",
-        }
-    ]
-    (content / "elsewhere" / "moved.md").write_text("watched where it came to")
-    assert watcher.wait(stop) == {content / "elsewhere" / "moved.md"}
+    assert watcher.wait(stop) == {content / "a.md", content / "b.md", content / "gone.md"}
     stop.set()
     assert watcher.wait(stop) is None  # asked to stop: returns at once
     watcher.close()
+
+
+def test_the_watcher_tells_of_folders_made_moved_and_deleted(tmp_path: Path) -> None:
+    """A folder made, moved in, moved away: its path (a change that is no Markdown document,
+    so a full build), or its files; editor noise folders are not reported."""
+    content, output = tmp_path / "content", tmp_path / "content" / "output"
+    (content / "old").mkdir(parents=True)
+    output.mkdir()
+    (content / "old" / "inside.md").write_text("x")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "moved.md").write_text("x")
+    watcher = Watcher([content], exclude=output, quiet=0.2)
+    stop = threading.Event()
+    (content / "new").mkdir()
+    (content / "new" / "c.md").write_text("in a new folder")
+    (content / ".git").mkdir()
+    (content / ".git" / "index").write_text("noise")
+    (tmp_path / "elsewhere").rename(content / "elsewhere")
+    (content / "old").rename(tmp_path / "old")
+    changed = watcher.wait(stop)
+    assert changed is not None
+    assert content / "new" in changed or content / "new" / "c.md" in changed
+    assert content / "elsewhere" in changed or content / "elsewhere" / "moved.md" in changed
+    assert content / "old" in changed or content / "old" / "inside.md" in changed
+    assert not any(".git" in path.parts or path.is_relative_to(output) for path in changed)
+    (content / "elsewhere" / "moved.md").write_text("watched where it came to")
+    assert watcher.wait(stop) == {content / "elsewhere" / "moved.md"}
+    watcher.close()
+
+
+def test_a_closed_watcher_stops_watching(tmp_path: Path) -> None:
+    watcher = Watcher([tmp_path], exclude=tmp_path / "output", quiet=0.01)
+    watcher.close()
+    watcher.thread.join(timeout=5)
+    assert not watcher.thread.is_alive()
