@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-import threading
 from pathlib import Path
 
 from .cache import FileRecord, Manifest, digest
-from .writer import RETIRED_PREFIX, OutputConflictError, Staging
+from .writer import OutputConflictError, Staging
 
 
 class IncrementalStaging(Staging):
@@ -152,22 +150,7 @@ class IncrementalStaging(Staging):
             self.discard()
             return
         self.materialize()
-        os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
-        retired: Path | None = None
-        if self.out.exists():
-            retired = Path(tempfile.mkdtemp(prefix=RETIRED_PREFIX, dir=self.out.parent))
-            os.rename(self.out, retired / "site")
-        try:
-            os.rename(self.root, self.out)
-        except OSError:
-            if retired is not None:
-                os.rename(retired / "site", self.out)
-            raise
-        if retired is not None:
-            if background_cleanup:
-                threading.Thread(target=shutil.rmtree, args=(retired, True), daemon=True).start()
-            else:
-                shutil.rmtree(retired, ignore_errors=True)
+        super().commit(background_cleanup)
 
     def digests(self) -> dict[str, str]:
         """The content hash of every file of the new site."""

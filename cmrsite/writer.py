@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,7 +78,9 @@ class Staging:
     def files(self) -> list[str]:
         return sorted(self._claimed)
 
-    def commit(self) -> None:
+    def commit(self, background_cleanup: bool = False) -> None:
+        """Swap the staging folder in; the old tree is then deleted (in a thread for the dev
+        server, which should not wait for it)."""
         os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
         retired: Path | None = None
         if self.out.exists():
@@ -89,7 +92,11 @@ class Staging:
             if retired is not None:
                 os.rename(retired / "site", self.out)
             raise
-        if retired is not None:
+        if retired is None:
+            return
+        if background_cleanup:
+            threading.Thread(target=shutil.rmtree, args=(retired, True), daemon=True).start()
+        else:
             shutil.rmtree(retired, ignore_errors=True)
 
     def discard(self) -> None:
