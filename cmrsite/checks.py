@@ -12,24 +12,22 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import html as htmllib
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from . import markdown, parallel, urls
+from . import compiled_markdown, markdown, parallel, urls
+from .compiled_markdown import Block
 from .dates import format_range
 from .errors import Problem
 from .model import DateRange, Document, Edition, Site, Status
 from .pages import plan
 from .sources import MarkedMap, read_text, split_front_matter
-
-if TYPE_CHECKING:
-    from markdown_it.token import Token
 
 NEAR = timedelta(days=31)
 """A range of days this close to an edition, in its own text, is most likely about it."""
@@ -40,19 +38,26 @@ MOJIBAKE_HINT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
 class Located:
     """Where a document's text is, to turn an offset in a Markdown block into file:line:col."""
 
-    document: Document
-    lines: list[str]
-    """Every line of the file, front matter included (index 0 is line 1)."""
-    blocks: list[Token]
-    """The inline blocks of the body that have a line (where text, links and dates are)."""
+    def __init__(self, document: Document, lines: list[str], blocks: list[Block] | None = None):
+        self.document = document
+        self.lines = lines
+        """Every line of the file, front matter included (index 0 is line 1)."""
+        self._blocks = blocks
 
-    def position(self, block: Token, content: str, offset: int, needle: str) -> tuple[int, int]:
+    @property
+    def blocks(self) -> list[Block]:
+        """The runs of inline text of the body (where text, links and dates are), parsed when
+        a check first needs them: most documents have no date and no broken link."""
+        if self._blocks is None:
+            self._blocks = markdown.blocks(self.document.body)
+        return self._blocks
+
+    def position(self, block: Block, content: str, offset: int, needle: str) -> tuple[int, int]:
         """The file line and column of `needle`, found at `offset` of a block's `content`."""
-        first = self.document.body_line + (block.map[0] if block.map else 0)
+        first = self.document.body_line + block.line
         line = first + content.count("\n", 0, offset)
         start_of_line = content.rfind("\n", 0, offset) + 1
         col = offset - start_of_line + 1
@@ -147,8 +152,8 @@ def check_site(site: Site, root: Path, site_files: Iterable[str] = ()) -> list[P
         ]
 
     if todo:  # loaded once, before the workers start, rather than in each of them
-        markdown.parser(False)
-        markdown.parser(allow_html)
+        # (markdown-it-py is loaded by the first document the compiled parser leaves to it)
+        compiled_markdown.parser()
         import ftfy  # noqa: F401
 
     for share in parallel.fork_map(task, todo):
@@ -197,11 +202,9 @@ def _check_share(
     raw = read_text(root / "content" / document.path, document.label).text
     if raw is None:
         return None
-    parsed = markdown.parse(document.body)
-    found = document_problems(raw, document, page_path, known, edition, editions, language, parsed)
-    if allow_html:  # the checks read the text as if raw HTML were not allowed
-        parsed = markdown.parse(document.body, allow_html)
-    return _text_digest(raw), found, markdown.prepare(parsed, allow_html)
+    html = markdown.prepare_body(document.body, allow_html)
+    found = document_problems(raw, document, page_path, known, edition, editions, language, html)
+    return _text_digest(raw), found, html
 
 
 def document_problems(
@@ -212,14 +215,14 @@ def document_problems(
     edition: EditionFacts | None,
     editions: AllEditions,
     language: str,
-    parsed: list[Token] | None = None,
+    html: str | None = None,
 ) -> tuple[Problem, ...]:
-    """The findings in one Markdown file (`raw` is its whole text, `parsed` its body's tokens)."""
-    tokens = markdown.parse(document.body) if parsed is None else parsed
-    blocks = [t for t in tokens if t.type == "inline" and t.map]
-    located = Located(document, raw.splitlines(), blocks)
+    """The findings in one Markdown file (`raw` is its whole text, `html` its body's prepared
+    HTML, when the caller has it)."""
+    located = Located(document, raw.splitlines())
     problems = mojibake_problems(located.lines, document.label)
-    problems += link_problems(located, page_path, known)
+    if html is None or not all_links_lead_somewhere(html, page_path, known):
+        problems += link_problems(located, page_path, known)
     if edition is not None:
         problems += date_problems(located, edition, editions, language)
     return tuple(problems)
@@ -545,6 +548,8 @@ def _date_mentions(
                 found = raw.find(mention.text)
                 col = found + 1 if found >= 0 else value_col + offset
                 yield value_line, col, mention, value, True
+    if not _ANY_MONTH.search(located.document.body):
+        return  # every date names a month: the body need not be parsed into blocks
     for block in located.blocks:
         for offset, mention in find_dates(block.content):
             line, col = located.position(block, block.content, offset, mention.text)
@@ -617,20 +622,26 @@ def site_path(href: str, page_path: str) -> str | None:
     return result + "/" if path.endswith(("/", "/.", "/..")) and result else result
 
 
-def _links(block: Token) -> Iterator[tuple[str, str]]:
-    """(kind, target) of each link and image of an inline block."""
-    for child in block.children or []:
-        if child.type == "link_open":
-            yield "link", str(child.attrGet("href") or "")
-        elif child.type == "image":
-            yield "image", str(child.attrGet("src") or "")
+_HTML_LINK = re.compile(r'(?:href|src)="([^"]*)"')
+
+
+def all_links_lead_somewhere(html: str, page_path: str, known: KnownPaths) -> bool:
+    """Whether every link and image of a document's prepared HTML (a superset of those of its
+    Markdown) leads to a page or file: then `link_problems` has nothing to find."""
+    for href in _HTML_LINK.findall(html):
+        if href.startswith(markdown.ROOT):
+            href = "/" + href[1:]
+        target = site_path(htmllib.unescape(href) if "&" in href else href, page_path)
+        if target is not None and not known.exists(target):
+            return False
+    return True
 
 
 def link_problems(located: Located, page_path: str, known: KnownPaths) -> list[Problem]:
     problems: list[Problem] = []
     for block in located.blocks:
         cursor = 0
-        for kind, href in _links(block):
+        for kind, href in block.links:
             target = site_path(href, page_path)
             offset = block.content.find(href, cursor)
             if offset < 0:  # markdown-it percent-encodes the written URL

@@ -2,14 +2,20 @@
 
 Raw HTML is escaped unless the site allows it; markdown-it's `validateLink` already refuses
 `javascript:`, `vbscript:`, `file:` and `data:` links, which then stay plain text.
+
+markdown-it-py (configured in `parser`) defines a document's HTML; most documents are rendered
+by its compiled port instead (`compiled_markdown`), which hands back only what is the same.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
+
+from . import compiled_markdown
+from .compiled_markdown import Block
 
 if TYPE_CHECKING:  # markdown-it is loaded by the first document (not by a build skipped whole)
     from markdown_it import MarkdownIt
@@ -95,7 +101,7 @@ def parser(allow_html: bool) -> MarkdownIt:
     return md
 
 
-ROOT = "\x00"
+ROOT = compiled_markdown.ROOT
 """Stands for the page's root (`../../`) in prepared HTML. Markdown-it turns every NUL of its
 input into U+FFFD, so no other NUL can be in its output."""
 
@@ -107,18 +113,32 @@ _PREPARED_LIMIT = 50_000
 def render(body: str, allow_html: bool = False, root: str = "") -> str:
     """Markdown to HTML; `root` is the relative path from the page to the site root (`../../`).
 
-    A document's HTML is made once (see `prepare`) and only its root differs from page to page:
-    a root inserted while rendering is escaped like the rest of its attribute, so the prepared
-    HTML with the escaped root put in place of ROOT is the same text."""
+    A document's HTML is made once (see `prepare_body`) and only its root differs from page to
+    page: a root inserted while rendering is escaped like the rest of its attribute, so the
+    prepared HTML with the escaped root put in place of ROOT is the same text."""
     html = _PREPARED.get((body, allow_html))
     if html is None:
-        html = prepare(parse(body, allow_html), allow_html)
+        html = prepare_body(body, allow_html)
         remember(body, allow_html, html)
     if ROOT not in html:
         return html
-    from markdown_it.common.utils import escapeHtml
+    return html.replace(ROOT, _escape(root))
 
-    return html.replace(ROOT, escapeHtml(root))
+
+def _escape(text: str) -> str:
+    # markdown-it's escapeHtml, without importing markdown-it for it.
+    if not any(c in text for c in '&<>"'):
+        return text
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def prepare_body(body: str, allow_html: bool = False) -> str:
+    """The document's HTML with ROOT for the page's root: from the compiled parser when it
+    agrees (see `compiled_markdown`), else from markdown-it-py."""
+    html = compiled_markdown.render(body, allow_html, heading_slug)
+    return prepare(parse(body, allow_html), allow_html) if html is None else html
 
 
 def parse(body: str, allow_html: bool = False) -> list[Token]:
@@ -146,14 +166,34 @@ def retain(documents: Iterable[tuple[str, bool]]) -> None:
     _PREPARED.update(keep)
 
 
-def tokens(body: str, allow_html: bool = False) -> list[Token]:
-    """The parsed token stream, for checks that read links and text with their line numbers.
-
-    Several checks read the same document one after the other: it is parsed once for them
-    (the list is shared: read it, do not change it)."""
-    return _tokens(body, allow_html)
+def blocks(body: str) -> list[Block]:
+    """The runs of inline text of a document with their links and lines, for the checks that
+    read them (as if raw HTML were not allowed). Several checks read the same document one
+    after the other: it is parsed once for them (the list is shared: do not change it)."""
+    return _blocks(body)
 
 
 @functools.lru_cache(maxsize=8)
-def _tokens(body: str, allow_html: bool) -> list[Token]:
-    return parse(body, allow_html)
+def _blocks(body: str) -> list[Block]:
+    # From the parser that renders the document (see `prepare_body`).
+    found = None
+    if compiled_markdown.render(body, False, heading_slug) is not None:
+        found = compiled_markdown.blocks(body)
+    return token_blocks(parse(body)) if found is None else found
+
+
+def token_blocks(tokens: Sequence[Token]) -> list[Block]:
+    """The blocks of markdown-it-py's tokens: its inline tokens that have a line."""
+    return [
+        Block(token.map[0], token.content, tuple(_token_links(token)))
+        for token in tokens
+        if token.type == "inline" and token.map
+    ]
+
+
+def _token_links(block: Token) -> Iterator[tuple[str, str]]:
+    for child in block.children or []:
+        if child.type == "link_open":
+            yield "link", str(child.attrGet("href") or "")
+        elif child.type == "image":
+            yield "image", str(child.attrGet("src") or "")
