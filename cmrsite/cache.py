@@ -17,10 +17,10 @@ import json
 import operator
 import os
 import pickle
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +50,41 @@ def digest(data: bytes) -> str:
 
 def library_versions() -> str:
     """Python's and every output-shaping library's version (`-` when not installed)."""
+    installed = installed_versions()
     versions = [f"python={sys.version}"]
     for name in LIBRARIES:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=-")
+        version = installed.get(normalise(name))
+        if version is None:  # not from a wheel's `.dist-info` folder: ask the slow way
+            from importlib import metadata
+
+            try:
+                version = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                version = "-"
+        versions.append(f"{name}={version}")
     return ";".join(versions)
+
+
+def installed_versions() -> dict[str, str]:
+    """The version of each distribution on `sys.path` (the first found, as importing finds
+    it), by normalised name, from its `NAME-VERSION.dist-info` folder name: what
+    `importlib.metadata` would read, without importing it (20 ms of every build's start)."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info"):
+                name, _, version = folder.removesuffix(".dist-info").partition("-")
+                found.setdefault(normalise(name), version)
+    return found
+
+
+def normalise(name: str) -> str:
+    """`PyYAML`, `markdown-it-py` -> `pyyaml`, `markdown_it_py` (PEP 503, with underscores)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def code_digest() -> str:
