@@ -16,6 +16,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+B = TypeVar("B")
 
 MIN_ITEMS_PER_WORKER = 48
 """Below this many items per worker, running serially is faster than forking."""
@@ -49,16 +50,38 @@ def fork_map(
     if count <= 1 or not hasattr(os, "fork"):
         return [task(list(items))]
     parts = shares(items, count)
-    children: list[tuple[int, int]] = []
-    for part in parts[1:]:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker
-            os.close(read_end)
-            _run_child(task, part, write_end)
-        os.close(write_end)
-        children.append((pid, read_end))
-    results = [task(parts[0])]
+    children = [_fork(task, part) for part in parts[1:]]
+    return [task(parts[0]), *_collect(children)]
+
+
+def fork_map_beside(
+    task: Callable[[list[T]], R], items: Sequence[T], beside: Callable[[], B]
+) -> tuple[B, list[R]]:
+    """`beside()` in this process while workers apply `task` to shares of `items` (one share
+    per CPU: this process has its own work). Small jobs run one after the other here."""
+    count = min(worker_count(), len(items) // MIN_ITEMS_PER_WORKER)
+    if count < 1 or worker_count() < 2 or not hasattr(os, "fork"):
+        result = beside()
+        return result, [task(list(items))]
+    children = [_fork(task, part) for part in shares(items, count)]
+    result = beside()
+    return result, _collect(children)
+
+
+def _fork(task: Callable[[list[T]], R], part: list[T]) -> tuple[int, int]:
+    """A worker applying `task` to `part`: (its pid, the read end of its pipe)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        os.close(read_end)
+        _run_child(task, part, write_end)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _collect(children: list[tuple[int, int]]) -> list[R]:
+    """The workers' results in their order; a failure in any is raised here."""
+    results: list[R] = []
     failure: str | None = None
     for pid, read_end in children:
         with os.fdopen(read_end, "rb") as pipe:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import jinja2
 
@@ -46,6 +47,8 @@ from .writer import OutputConflictError, Staging, check_output_dir
 
 if TYPE_CHECKING:
     from . import rebuild
+
+T = TypeVar("T")
 
 SITE_FILE = "data/site.yaml"
 EDITIONS_FILE = "data/editions.yaml"
@@ -95,6 +98,8 @@ class Project:
         self.static = root / "templates" / "static"
         self.read: set[str] = set()
         """Every document read (relative to content/), published or not."""
+        self.preread: dict[str, tuple[Document | None, list[Problem]]] = {}
+        """Documents read ahead (see `read_documents_beside`), by path relative to content/."""
 
     def label(self, path: Path) -> str:
         try:
@@ -118,6 +123,13 @@ class Project:
 
     def read_document(self, relative: str, problems: list[Problem]) -> Document | None:
         self.read.add(relative)
+        if relative in self.preread:
+            document, found = self.preread[relative]
+            problems.extend(found)
+            return document
+        return self._read_document(relative, problems)
+
+    def _read_document(self, relative: str, problems: list[Problem]) -> Document | None:
         path = self.content / relative
         label = self.label(path)
         text = read_text(path, label)
@@ -131,7 +143,35 @@ class Project:
         return Document(relative, label, meta, split.body, split.body_line)
 
     def content_file_exists(self, relative: str) -> bool:
+        if relative in self.preread:
+            return True
         return is_safe_content_path(relative) and (self.content / relative).is_file()
+
+    def read_documents_beside(self, work: Callable[[], T]) -> T:
+        """`work()` here while the other cores read every Markdown file of content/ ahead:
+        a document's problems count only once it is asked for (`read_document`)."""
+
+        def read(share: list[str]) -> list[tuple[str, Document | None, list[Problem]]]:
+            done = []
+            for relative in share:
+                problems: list[Problem] = []
+                done.append((relative, self._read_document(relative, problems), problems))
+            return done
+
+        result, shares = parallel.fork_map_beside(read, self.markdown_files(), work)
+        for share in shares:
+            for relative, document, problems in share:
+                self.preread[relative] = (document, problems)
+        return result
+
+    def markdown_files(self) -> list[str]:
+        """Every `.md` file under content/, relative to it, sorted."""
+        found: list[str] = []
+        for dirpath, _, filenames in os.walk(self.content):
+            folder = os.path.relpath(dirpath, self.content).replace(os.sep, "/")
+            prefix = "" if folder == "." else folder + "/"
+            found.extend(prefix + name for name in filenames if name.endswith(".md"))
+        return sorted(found)
 
 
 @dataclass(slots=True)
@@ -157,7 +197,11 @@ def load_site(options: Options) -> Loaded:
     """`load`, with the problems of the content checks kept apart."""
     project = Project(options.project)
     problems: list[Problem] = []
-    config = _load_config(project, options, problems)
+
+    def read_data() -> tuple[SiteConfig | None, object]:
+        return _load_config(project, options, problems), project.read_yaml(EDITIONS_FILE, problems)
+
+    config, raw = project.read_documents_beside(read_data)
     documents: dict[str, Document | None] = {}
 
     def load_document(relative: str, named_in: str, where: Position) -> Document | None:
@@ -178,7 +222,6 @@ def load_site(options: Options) -> Loaded:
         document = documents[relative]
         return document if document is not None and is_published(document, options) else None
 
-    raw = project.read_yaml(EDITIONS_FILE, problems)
     editions, edition_problems = validate_editions(
         raw, EDITIONS_FILE, load_document, project.content_file_exists
     )
