@@ -299,21 +299,29 @@ def find_mojibake(line: str) -> list[tuple[int, str, str | None]]:
     found: list[tuple[int, str, str | None]] = []
     if line.isascii():
         return found
-    import ftfy  # loaded by the first line that is not plain ASCII
-    from ftfy.badness import is_bad
-
     for match in re.finditer(r"[^ \t]+", line):
         word = match.group()
         if word.isascii():
             continue
-        fixed = ftfy.fix_encoding(word)
-        if fixed == word:
-            fixed = _reread(word)
-        if fixed != word:
-            found.append((match.start() + 1, word, fixed))
-        elif is_bad(word):
-            found.append((match.start() + 1, word, None))
+        verdict = _word_verdict(word)
+        if verdict is not None:
+            found.append((match.start() + 1, word, verdict[0]))
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_verdict(word: str) -> tuple[str | None] | None:
+    """None for a word that looks right; else (the likely intended word, or None). Kept by
+    word: city names and typographic quotes come back in every document."""
+    import ftfy  # loaded by the first line that is not plain ASCII
+    from ftfy.badness import is_bad
+
+    fixed = ftfy.fix_encoding(word)
+    if fixed == word:
+        fixed = _reread(word)
+    if fixed != word:
+        return (fixed,)
+    return (None,) if is_bad(word) else None
 
 
 FALLBACK_CODE_PAGES = ("cp874", "cp1252", "cp1250", "cp1251", "cp1257")
@@ -411,6 +419,18 @@ class Mention:
     start: tuple[int | None, int, int]
     """(year or None, month, day)."""
     end: tuple[int | None, int, int]
+
+
+_LINE_MARKERS = re.compile(r"^[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?", re.M)
+"""Indentation, quote and list markers at the start of a line, which a block's text leaves out."""
+
+
+def could_mention_dates(body: str) -> bool:
+    """Whether any block of a Markdown body can hold a date: whether its text, with the markers
+    that start its lines taken out (a date may go on after a line break in a quote), does."""
+    if not _ANY_MONTH.search(body):
+        return False  # every date names a month: most documents are left at once
+    return next(find_dates(_LINE_MARKERS.sub("", body)), None) is not None
 
 
 def find_dates(text: str) -> Iterator[tuple[int, Mention]]:
@@ -548,8 +568,8 @@ def _date_mentions(
                 found = raw.find(mention.text)
                 col = found + 1 if found >= 0 else value_col + offset
                 yield value_line, col, mention, value, True
-    if not _ANY_MONTH.search(located.document.body):
-        return  # every date names a month: the body need not be parsed into blocks
+    if not could_mention_dates(located.document.body):
+        return  # the body need not be parsed into blocks
     for block in located.blocks:
         for offset, mention in find_dates(block.content):
             line, col = located.position(block, block.content, offset, mention.text)

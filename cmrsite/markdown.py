@@ -137,8 +137,14 @@ def _escape(text: str) -> str:
 def prepare_body(body: str, allow_html: bool = False) -> str:
     """The document's HTML with ROOT for the page's root: from the compiled parser when it
     agrees (see `compiled_markdown`), else from markdown-it-py."""
-    html = compiled_markdown.render(body, allow_html, heading_slug)
+    html = compiled_html(body, allow_html)
     return prepare(parse(body, allow_html), allow_html) if html is None else html
+
+
+@functools.lru_cache(maxsize=8)
+def compiled_html(body: str, allow_html: bool) -> str | None:
+    """`compiled_markdown.render`, kept for the checks that ask next whether it rendered."""
+    return compiled_markdown.render(body, allow_html, heading_slug)
 
 
 def parse(body: str, allow_html: bool = False) -> list[Token]:
@@ -177,7 +183,7 @@ def blocks(body: str) -> list[Block]:
 def _blocks(body: str) -> list[Block]:
     # From the parser that renders the document (see `prepare_body`).
     found = None
-    if compiled_markdown.render(body, False, heading_slug) is not None:
+    if compiled_html(body, False) is not None:
         found = compiled_markdown.blocks(body)
     return token_blocks(parse(body)) if found is None else found
 
