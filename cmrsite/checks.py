@@ -407,8 +407,12 @@ DATE_PATTERN = re.compile(
     re.VERBOSE,
 )
 
-_ANY_MONTH = re.compile("|".join(sorted({name[:3] for name in MONTHS})))
-"""Every month name (`Sept.`, `September`) starts with one of these."""
+_ANY_MONTH = re.compile(
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)(?!\w)"
+)
+"""Every date names a month (`Sept.`, `September`): this finds any (not `Market`) about ten
+times faster than `DATE_PATTERN` tells there is no date."""
 
 
 @dataclass(frozen=True, slots=True)

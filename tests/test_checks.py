@@ -286,3 +286,13 @@ def test_news_articles_are_checked_too(make_site: Callable[..., Path]) -> None:
             "leads to no page of the site",
         ],
     )
+
+
+def test_the_quick_month_test_lets_every_month_name_through() -> None:
+    from cmrsite.checks import _ANY_MONTH, MONTHS
+
+    for name in MONTHS:
+        for written in (f"{name} 10", f"10 {name}.", f"on 10 {name}, 2024"):
+            assert _ANY_MONTH.search(written), written
+            assert next(find_dates(written), None) is None or _ANY_MONTH.search(written)
+    assert not _ANY_MONTH.search("Market Marchers Mayor Junior Decision Augustine")
