@@ -26,7 +26,7 @@ from .compiled_markdown import Block
 from .dates import format_range
 from .errors import Problem
 from .model import DateRange, Document, Edition, Site, Status
-from .pages import plan
+from .pages import Page, plan
 from .sources import MarkedMap, read_text, split_front_matter
 
 NEAR = timedelta(days=31)
@@ -120,14 +120,16 @@ class AllEditions(Digested):
         return next((e for e in self.by_days.get(days, ()) if e.slug != other_than), None)
 
 
-def check_site(site: Site, root: Path, site_files: Iterable[str] = ()) -> list[Problem]:
+def check_site(
+    site: Site, root: Path, site_files: Iterable[str] = (), pages: list[Page] | None = None
+) -> list[Problem]:
     """Every content check over a loaded site; `site_files` are the copied files' output paths.
 
     Each document is read and parsed once, on every core (see `_check_share`): the checks read
     its tokens, and its HTML is rendered from them and kept for the pages (`markdown.prepare`).
     Each document's findings are kept by its text and what they depend on (the site's paths,
     the records' dates), so a rebuild after one save checks one document again."""
-    known = KnownPaths.of(site, site_files)
+    known = KnownPaths.of(site, site_files, pages)
     editions = AllEditions(tuple(EditionFacts.of(e) for e in site.editions))
     allow_html = site.config.allow_html
     context = (known, editions, site.config.language)
@@ -599,8 +601,11 @@ class KnownPaths:
         return hash(self.digest)
 
     @classmethod
-    def of(cls, site: Site, site_files: Iterable[str]) -> KnownPaths:
-        pages = [page.info.path for page in plan(site)]
+    def of(
+        cls, site: Site, site_files: Iterable[str], planned: list[Page] | None = None
+    ) -> KnownPaths:
+        """The paths of the site's pages (`planned`, when the caller planned them already)."""
+        pages = [page.info.path for page in (plan(site) if planned is None else planned)]
         extra = [urls.FEED, urls.CALENDAR, urls.OPEN_DATA, urls.SITEMAP, urls.ROBOTS]
         extra += [urls.edition_calendar(e.slug) for e in site.editions]
         files = [*(urls.output_file(p) for p in pages), *extra, *site_files]

@@ -185,6 +185,8 @@ class Loaded:
     checks: list[Problem]
     read: frozenset[str] = frozenset()
     """Every document read (relative to content/), published or not."""
+    pages: list[Page] | None = None
+    """The site's pages, planned once for the checks and the build."""
 
 
 def load(options: Options) -> tuple[Site | None, list[Problem]]:
@@ -236,16 +238,18 @@ def load_site(options: Options) -> Loaded:
     if options.strict and config is not None:
         problems.extend(publish.base_url_problems(config, options.base_url is not None))
     site = None
+    pages: list[Page] | None = None
     found: list[Problem] = []
     if config is not None and not errors_in(problems):
         site = Site(config, tuple(editions), intro, options.today, news)
-        found = content_checks(site, project)
+        pages = plan(site)
+        found = content_checks(site, project, pages)
     if options.strict:
         problems, found = strict(problems), strict(found)
     read = frozenset(project.read)
     if site is None or errors_in(problems + found):
         return Loaded(None, problems, found, read)
-    return Loaded(site, problems, found, read)
+    return Loaded(site, problems, found, read, pages)
 
 
 def strict(problems: list[Problem]) -> list[Problem]:
@@ -253,10 +257,11 @@ def strict(problems: list[Problem]) -> list[Problem]:
     return [p.as_error() if p.severity == "warning" else p for p in problems]
 
 
-def content_checks(site: Site, project: Project) -> list[Problem]:
+def content_checks(site: Site, project: Project, pages: list[Page] | None = None) -> list[Problem]:
     """Dates that contradict their record, mojibake, broken links in Markdown (warnings), and
     past editions without a summary (information)."""
-    return checks.check_site(site, project.root, (path for path, _ in copied_files(project)))
+    site_files = (path for path, _ in copied_files(project))
+    return checks.check_site(site, project.root, site_files, pages)
 
 
 def is_published(document: Document, options: Options) -> bool:
@@ -382,7 +387,7 @@ def build(
     if site is None:
         raise SiteError(errors_in(report.problems))
     with report.step("plan"):
-        pages = plan(site)
+        pages = loaded.pages if loaded.pages is not None else plan(site)
     stage = IncrementalStaging(out, previous)
     try:
         _stage_site(stage, site, pages, project, settings, report, capture)
