@@ -6,11 +6,13 @@ Nothing here knows what the fields mean; `validate` does. Problems come back as 
 from __future__ import annotations
 
 import functools
+import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import Problem
 
@@ -24,14 +26,16 @@ Position = tuple[int, int]
 class MarkedMap(dict[Any, Any]):
     """A YAML mapping that remembers where each key and value was written."""
 
-    pos: Position = (0, 0)
+    __slots__ = ("key_pos", "pos", "raw", "value_pos")
 
-    def __init__(self) -> None:
+    def __init__(self, pos: Position = (0, 0)) -> None:
         super().__init__()
+        self.pos = pos
         self.key_pos: dict[Any, Position] = {}
         self.value_pos: dict[Any, Position] = {}
         self.raw: dict[Any, str] = {}
-        """The text of scalar values as typed, before YAML gave them a type (`NO`, `21-23 Nov`)."""
+        """The text of scalar values as typed, when YAML gave them another type than text
+        (`NO`, `2023-02-30`, `150`): `raw.get(key, value)` is what the editor wrote."""
 
     def where(self, key: Any) -> Position:
         return self.value_pos.get(key, self.key_pos.get(key, self.pos))
@@ -40,18 +44,136 @@ class MarkedMap(dict[Any, Any]):
 class MarkedList(list[Any]):
     """A YAML sequence that remembers where each item was written."""
 
-    pos: Position = (0, 0)
+    __slots__ = ("item_pos", "pos")
 
-    def __init__(self) -> None:
+    def __init__(self, pos: Position = (0, 0)) -> None:
         super().__init__()
+        self.pos = pos
         self.item_pos: list[Position] = []
 
     def where(self, index: int) -> Position:
         return self.item_pos[index] if index < len(self.item_pos) else self.pos
 
 
-def _position(node: yaml.Node, line_offset: int) -> Position:
-    return (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_KEYS_PYYAML_REWRITES = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+"""`<<` merges another mapping in; `=` is a key PyYAML turns into text."""
+
+
+class _NotForTheBuilderError(Exception):
+    """A node the tree builder leaves to PyYAML's constructors: a tag other than text, numbers,
+    dates, booleans, null, lists and mappings; a merge key (`<<`); a list or mapping reached
+    twice through an alias (PyYAML shares it, or refuses a recursive one)."""
+
+
+class _TreeBuilder:
+    """The loader's fast way from composed nodes to MarkedMap/MarkedList/scalars: the values
+    `_construct_map` and PyYAML's safe constructors make, in one pass without their per-node
+    bookkeeping (a generator, a memo entry and a dispatch each: most of loading a large file).
+    Raises on anything it does not do as they do; `_load` then leaves the document to them."""
+
+    # Set by `_loader_class`: PyYAML is imported only when a YAML text is read.
+    scalar_node: type[Any]
+    mapping_node: type[Any]
+    sequence_node: type[Any]
+    scalar_types: ClassVar[dict[str, Callable[[Any, Any], Any]]]
+    """Tag -> function(loader, node) for the scalars that are not text."""
+
+    file_label = ""
+    line_offset = 0
+    problems: list[Problem]
+
+    def build_tree(self, root: yaml.Node) -> Any:
+        self.line_base = 1 + self.line_offset
+        self.collections: set[int] = set()
+        return self.build(root)
+
+    def build(self, node: yaml.Node) -> Any:
+        kind = node.__class__
+        if kind is self.scalar_node:
+            if node.tag == _STR:
+                return node.value
+            return self.scalar_types[node.tag](self, node)  # KeyError: not for the builder
+        if id(node) in self.collections:
+            raise _NotForTheBuilderError
+        self.collections.add(id(node))
+        if kind is self.mapping_node and node.tag == _MAP:
+            return self.mapping(node)
+        if kind is self.sequence_node and node.tag == _SEQ:
+            return self.sequence(node)
+        raise _NotForTheBuilderError
+
+    def mapping(self, node: yaml.Node) -> MarkedMap:
+        base, scalar_node, label = self.line_base, self.scalar_node, self.file_label
+        mark = node.start_mark
+        data = MarkedMap((mark.line + base, mark.column + 1))
+        key_pos, value_pos, raw = data.key_pos, data.value_pos, data.raw
+        for key_node, value_node in node.value:
+            mark = key_node.start_mark
+            line, col = mark.line + base, mark.column + 1
+            if key_node.tag == _STR and key_node.__class__ is scalar_node:
+                key = key_node.value
+            else:
+                if key_node.tag in _KEYS_PYYAML_REWRITES:
+                    raise _NotForTheBuilderError
+                key = self.build(key_node)
+                if isinstance(key, (MarkedMap, MarkedList)):
+                    self.problems.append(_complex_key(label, line, col))
+                    continue
+            if key in data:
+                self.problems.append(_duplicate_key(label, line, col, key, data))
+                continue
+            if value_node.tag == _STR and value_node.__class__ is scalar_node:
+                data[key] = value_node.value
+            else:
+                value = data[key] = self.build(value_node)
+                if value_node.__class__ is scalar_node and value.__class__ is not str:
+                    raw[key] = value_node.value
+            key_pos[key] = (line, col)
+            mark = value_node.start_mark
+            value_pos[key] = (mark.line + base, mark.column + 1)
+        return data
+
+    def sequence(self, node: yaml.Node) -> MarkedList:
+        base, build = self.line_base, self.build
+        mark = node.start_mark
+        data = MarkedList((mark.line + base, mark.column + 1))
+        item_pos = data.item_pos
+        for item in node.value:
+            data.append(build(item))
+            mark = item.start_mark
+            item_pos.append((mark.line + base, mark.column + 1))
+        return data
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
+
+
+def _integer(loader: _MarkingLoader, node: yaml.ScalarNode) -> Any:
+    text = node.value
+    if text.isdecimal() and (text[0] != "0" or text == "0"):  # not octal, no `_` or sign
+        return int(text)
+    return loader.construct_yaml_int(node)
+
+
+def _decimal(loader: _MarkingLoader, node: yaml.ScalarNode) -> Any:
+    text = node.value
+    if _DECIMAL.fullmatch(text):  # not `.inf`, `1_000.5`, `1:30.0` or `1e3`
+        return float(text)
+    return loader.construct_yaml_float(node)
+
+
+def _timestamp(loader: _MarkingLoader, node: yaml.ScalarNode) -> Any:
+    text = node.value
+    if _ISO_DAY.fullmatch(text):
+        try:
+            return date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:
+            return text
+    return _construct_timestamp(loader, node)
 
 
 @functools.cache
@@ -62,15 +184,42 @@ def _loader_class() -> type[Any]:
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    resolvers = base.yaml_implicit_resolvers
+    # The shortcuts below assume the safe schema: no resolver for any first character, none
+    # by path. PyYAML's own `resolve` would give the same tags, a little slower.
+    assert None not in resolvers and not base.yaml_path_resolvers
 
-    class MarkingLoader(base):  # type: ignore[valid-type,misc]
-        file_label = ""
-        line_offset = 0
+    class MarkingLoader(_TreeBuilder, base):  # type: ignore[valid-type,misc]
         scalar_node = yaml.ScalarNode
+        mapping_node = yaml.MappingNode
+        sequence_node = yaml.SequenceNode
+        scalar_types: ClassVar[dict[str, Callable[[Any, Any], Any]]] = {
+            "tag:yaml.org,2002:int": _integer,
+            "tag:yaml.org,2002:float": _decimal,
+            "tag:yaml.org,2002:timestamp": _timestamp,
+            "tag:yaml.org,2002:bool": base.construct_yaml_bool,
+            "tag:yaml.org,2002:null": base.construct_yaml_null,
+        }
 
         def __init__(self, stream: str) -> None:
             super().__init__(stream)
             self.problems: list[Problem] = []
+
+        def resolve(self, kind: type[yaml.Node], value: str | None, implicit: Any) -> str:
+            """The tag of a node written without one (the composer asks for every node)."""
+            if kind is yaml.ScalarNode:
+                if implicit[0]:  # a plain scalar: `NO`, `2023-11-21`, `150`
+                    for tag, pattern in resolvers.get(value[:1], ()):  # type: ignore[index]
+                        if pattern.match(value):
+                            return str(tag)
+                return _STR
+            return _MAP if kind is yaml.MappingNode else _SEQ
+
+        # The composer calls these around every node for resolvers by path, which the safe
+        # schema has none of: builtins that take the same arguments and keep nothing spare a
+        # Python call each (a tenth of composing).
+        descend_resolver = slice
+        ascend_resolver = tuple
 
     MarkingLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
     MarkingLoader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
@@ -82,54 +231,55 @@ _MarkingLoader = Any
 """An instance of `_loader_class()`."""
 
 
-_STR = "tag:yaml.org,2002:str"
+def _load(loader: _MarkingLoader) -> Any:
+    """The document's value, problems in `loader.problems`; raises PyYAML's errors."""
+    node = loader.get_single_node()
+    if node is None:
+        return None
+    try:
+        return loader.build_tree(node)
+    except Exception:
+        # _NotForTheBuilderError, or a value PyYAML refuses (`!!bool maybe`, an unhashable
+        # key): PyYAML's constructors then, for their value, their problems or their error.
+        loader.problems.clear()
+        return loader.construct_document(node)
+
+
+# --- PyYAML's constructors: the reference, for what the tree builder leaves to them -----------
+
+
+def _position(node: yaml.Node, line_offset: int) -> Position:
+    return (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
 
 
 def _construct(loader: _MarkingLoader, node: yaml.Node) -> Any:
-    # Text is its node's value: the library's bookkeeping (anchors, recursion) costs more than
-    # the rest of the loading and changes nothing for it.
     if node.tag == _STR and isinstance(node, loader.scalar_node):
         return node.value
     return loader.construct_object(node, deep=True)
 
 
 def _construct_map(loader: _MarkingLoader, node: yaml.MappingNode) -> Iterator[MarkedMap]:
-    data = MarkedMap()
-    data.pos = _position(node, loader.line_offset)
+    data = MarkedMap(_position(node, loader.line_offset))
     yield data
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = _construct(loader, key_node)
         line, col = _position(key_node, loader.line_offset)
         if isinstance(key, (MarkedMap, MarkedList)):
-            loader.problems.append(
-                Problem(
-                    loader.file_label, line, col, "a key must be plain text", "remove the brackets"
-                )
-            )
+            loader.problems.append(_complex_key(loader.file_label, line, col))
             continue
         if key in data:
-            first = data.key_pos[key][0]
-            loader.problems.append(
-                Problem(
-                    loader.file_label,
-                    line,
-                    col,
-                    f"duplicate key `{key}` (first given on line {first})",
-                    "keep one of the two; YAML would silently use the last one",
-                )
-            )
+            loader.problems.append(_duplicate_key(loader.file_label, line, col, key, data))
             continue
-        data[key] = _construct(loader, value_node)
+        value = data[key] = _construct(loader, value_node)
         data.key_pos[key] = (line, col)
         data.value_pos[key] = _position(value_node, loader.line_offset)
-        if isinstance(value_node, loader.scalar_node):
+        if isinstance(value_node, loader.scalar_node) and not isinstance(value, str):
             data.raw[key] = value_node.value
 
 
 def _construct_list(loader: _MarkingLoader, node: yaml.SequenceNode) -> Iterator[MarkedList]:
-    data = MarkedList()
-    data.pos = _position(node, loader.line_offset)
+    data = MarkedList(_position(node, loader.line_offset))
     yield data
     for item in node.value:
         data.append(_construct(loader, item))
@@ -145,6 +295,20 @@ def _construct_timestamp(loader: _MarkingLoader, node: yaml.ScalarNode) -> Any:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError:
         return str(node.value)
+
+
+def _complex_key(file_label: str, line: int, col: int) -> Problem:
+    return Problem(file_label, line, col, "a key must be plain text", "remove the brackets")
+
+
+def _duplicate_key(file_label: str, line: int, col: int, key: Any, data: MarkedMap) -> Problem:
+    return Problem(
+        file_label,
+        line,
+        col,
+        f"duplicate key `{key}` (first given on line {data.key_pos[key][0]})",
+        "keep one of the two; YAML would silently use the last one",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +337,13 @@ def parse_yaml(text: str, file_label: str, line_offset: int = 0) -> YamlResult:
     loader = _loader_class()(text)
     loader.file_label = file_label
     loader.line_offset = line_offset
+    # The node tree is hundreds of thousands of objects without a cycle, freed as soon as it
+    # is built on: the collector walking them (and all the site's objects with them, several
+    # times over) would cost more than building it.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        data = loader.get_single_data()
+        data = _load(loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 + line_offset if mark else 0
@@ -189,6 +358,8 @@ def parse_yaml(text: str, file_label: str, line_offset: int = 0) -> YamlResult:
         return YamlResult(None, [Problem(file_label, 0, 0, f"invalid YAML: {err}")])
     finally:
         loader.dispose()
+        if collecting:
+            gc.enable()
     return YamlResult(data, loader.problems)
 
 

@@ -5,6 +5,7 @@ No I/O here: reading Markdown files and checking that resource files exist are c
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -27,6 +28,11 @@ from .model import (
 from .sources import MarkedList, MarkedMap, Position
 
 SLUG_RULE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+HTTPS_URL = re.compile(r"https://[^\s/]+\.[^\s/]+(/\S*)?")
+_BASE_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_ISO_DAY_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_WORDS = re.compile(r"[a-z0-9]+")
 YAML_BOOLEAN_WORDS = {"y", "yes", "n", "no", "on", "off", "true", "false"}
 
 EDITION_FIELDS = frozenset(
@@ -72,12 +78,19 @@ FileExists = Callable[[str], bool]
 
 def default_slug(city: str, year: int) -> str:
     """`Iași`, 2023 -> `iasi-2023`: the city in ASCII, lower case, words joined by dashes."""
+    city_part = _city_in_slug(city)
+    return f"{city_part}-{year}" if city_part else str(year)
+
+
+@functools.lru_cache(maxsize=4096)
+def _city_in_slug(city: str) -> str:
+    """`Iași` -> `iasi` (a series returns to the same cities: each is transliterated once)."""
     from anyascii import anyascii
 
-    words = re.findall(r"[a-z0-9]+", anyascii(city).lower())
-    return "-".join([*words, str(year)])
+    return "-".join(_WORDS.findall(anyascii(city).lower()))
 
 
+@functools.cache
 def _country_codes() -> frozenset[str]:
     from babel import Locale  # loaded only when there are records to check
 
@@ -99,6 +112,8 @@ class Fields:
         self.problems.append(Problem(self.label, line, col, message, hint))
 
     def reject_unknown(self, known: frozenset[str]) -> None:
+        if self.data.keys() <= known:
+            return
         for key in self.data:
             if key not in known:
                 line, col = self.data.key_pos[key]
@@ -113,7 +128,7 @@ class Fields:
                 )
 
     def present(self, key: str) -> bool:
-        return key in self.data and self.data[key] is not None
+        return self.data.get(key) is not None
 
     def require(self, key: str) -> bool:
         if self.present(key):
@@ -122,6 +137,9 @@ class Fields:
         return False
 
     def text(self, key: str, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value.__class__ is str and (text := value.strip()):  # the usual case, and its result
+            return text
         if required and not self.require(key):
             return None
         if not self.present(key):
@@ -145,6 +163,9 @@ class Fields:
         return text.strip()
 
     def date(self, key: str, required: bool = False) -> date | None:
+        value = self.data.get(key)
+        if value.__class__ is date:  # the usual case (not a datetime, a subclass)
+            return value
         if required and not self.require(key):
             return None
         if not self.present(key):
@@ -156,7 +177,7 @@ class Fields:
         if isinstance(value, date):
             return value
         raw = self.data.raw.get(key, str(value))
-        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", raw.strip()):
+        if _ISO_DAY_LIKE.fullmatch(raw.strip()):
             self.error(key, f"`{raw}` is not a real date", "check the day and the month")
         else:
             self.error(
@@ -167,9 +188,9 @@ class Fields:
         return None
 
     def whole(self, key: str) -> int | None:
-        if not self.present(key):
+        value = self.data.get(key)
+        if value is None:
             return None
-        value = self.data[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raw = self.data.raw.get(key, str(value))
             self.error(
@@ -220,7 +241,7 @@ def _kind(value: object) -> str:
 
 
 def is_https_url(url: str) -> bool:
-    return re.fullmatch(r"https://[^\s/]+\.[^\s/]+(/\S*)?", url) is not None
+    return HTTPS_URL.fullmatch(url) is not None
 
 
 def is_safe_content_path(path: str) -> bool:
@@ -268,7 +289,7 @@ def validate_site(data: Any, label: str) -> tuple[SiteConfig | None, list[Proble
 
 def _base_url(fields: Fields) -> str:
     url = fields.text("base_url") or "/"
-    if url != "/" and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+    if url != "/" and not _BASE_URL.fullmatch(url):
         fields.error("base_url", f"`base_url` must be `/` or an absolute URL, not `{url}`")
         return "/"
     return url if url.endswith("/") else url + "/"
@@ -538,7 +559,7 @@ class _EditionChecker(Fields):
 
     def _resource_url_ok(self, sub: Fields, url: str) -> bool:
         # Anything with a scheme (`https:`, `javascript:`, `mailto:`) is external: only https.
-        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) or url.startswith("//"):
+        if _SCHEME.match(url) or url.startswith("//"):
             if not is_https_url(url):
                 sub.error("url", f"an external resource must be an https:// URL, not `{url}`")
                 return False
