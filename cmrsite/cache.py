@@ -37,7 +37,6 @@ LIBRARIES = (
     "markdown-it-pyrs",
     "pyyaml",
     "babel",
-    "icalendar",
     "anyascii",
     "ftfy",
 )
