@@ -205,11 +205,11 @@ def _loader_class() -> type[Any]:
             super().__init__(stream)
             self.problems: list[Problem] = []
 
-        def resolve(self, kind: type[yaml.Node], value: str | None, implicit: Any) -> str:
+        def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
             """The tag of a node written without one (the composer asks for every node)."""
             if kind is yaml.ScalarNode:
                 if implicit[0]:  # a plain scalar: `NO`, `2023-11-21`, `150`
-                    for tag, pattern in resolvers.get(value[:1], ()):  # type: ignore[index]
+                    for tag, pattern in resolvers.get(value[:1], ()):
                         if pattern.match(value):
                             return str(tag)
                 return _STR
