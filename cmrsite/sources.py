@@ -168,9 +168,9 @@ def _decimal(loader: _MarkingLoader, node: yaml.ScalarNode) -> Any:
 
 def _timestamp(loader: _MarkingLoader, node: yaml.ScalarNode) -> Any:
     text = node.value
-    if _ISO_DAY.fullmatch(text):
+    if _ISO_DAY.fullmatch(text):  # what `fromisoformat` reads as PyYAML does: YYYY-MM-DD
         try:
-            return date(int(text[:4]), int(text[5:7]), int(text[8:]))
+            return date.fromisoformat(text)
         except ValueError:
             return text
     return _construct_timestamp(loader, node)
