@@ -58,14 +58,13 @@ class MarkedList(list[Any]):
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
-_KEYS_PYYAML_REWRITES = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
-"""`<<` merges another mapping in; `=` is a key PyYAML turns into text."""
 
 
 class _NotForTheBuilderError(Exception):
-    """A node the tree builder leaves to PyYAML's constructors: a tag other than text, numbers,
-    dates, booleans, null, lists and mappings; a merge key (`<<`); a list or mapping reached
-    twice through an alias (PyYAML shares it, or refuses a recursive one)."""
+    """A node the tree builder leaves to PyYAML's constructors: a list or mapping with another
+    tag than its own (`!!set`, `!!omap`), or reached twice through an alias (PyYAML shares it,
+    or refuses a recursive one). A scalar with a tag the builder has no type for (`<<`, which
+    merges a mapping in, `!!binary`, `!!python/...`) raises KeyError to the same end."""
 
 
 class _TreeBuilder:
@@ -116,8 +115,6 @@ class _TreeBuilder:
             if key_node.tag == _STR and key_node.__class__ is scalar_node:
                 key = key_node.value
             else:
-                if key_node.tag in _KEYS_PYYAML_REWRITES:
-                    raise _NotForTheBuilderError
                 key = self.build(key_node)
                 if isinstance(key, (MarkedMap, MarkedList)):
                     self.problems.append(_complex_key(label, line, col))
