@@ -44,15 +44,18 @@ def _interval_patterns(language: str) -> dict[str, list[str]]:
     }
 
 
+@functools.cache
 def format_day(day: date, language: str) -> str:
     """`21 November 2023` in the site's language."""
     return str(_format_date(day, "long", locale=_locale(language)))
 
 
+@functools.cache
 def format_range_parts(dates: DateRange, language: str) -> tuple[str, str, str]:
     """The range as (start text, separator, end text), e.g. ("21", "–", "23 November 2023").
 
     Split so that each side can carry its own `<time datetime>`; empty start for one day.
+    Remembered: an edition's dates are written on its page, in the archive and elsewhere.
     """
     start, end = dates.start, dates.end
     if start == end:
@@ -78,6 +81,7 @@ def format_range(dates: DateRange, language: str) -> str:
     return "".join(format_range_parts(dates, language))
 
 
+@functools.cache
 def format_month_year(day: date, language: str) -> str:
     return str(_format_date(day, "MMMM y", locale=_locale(language)))
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import os
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +25,7 @@ from . import cache, deps, parallel
 from .cache import FileRecord
 from .errors import Problem
 from .incremental import IncrementalStaging
+from .model import Document, Edition
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -92,10 +95,59 @@ def site_key(project: Path, settings: Settings, site: Site) -> str:
     return cache.digest(f"{environment_key()}\0{templates}\0{settings!r}\0{config}".encode())
 
 
+def page_keys(key: str, pages: Sequence[Page]) -> list[str]:
+    """Each page's fingerprint, or "" when its context cannot be fingerprinted (never reused).
+
+    A record or document shown by several pages (an edition on its own page, in the archive,
+    perhaps on the home page) is fingerprinted once: the pages hold its fingerprint instead."""
+    known: dict[int, tuple[object, str]] = {}
+    return [_page_key(key, page, known) for page in pages]
+
+
 def page_key(key: str, page: Page) -> str:
-    """The page's fingerprint, or "" when its context cannot be fingerprinted (never reused)."""
-    value = cache.fingerprint(key, page.template, page.info, page.context, page.markdown)
-    return value or ""
+    """The fingerprint of one page (see `page_keys`)."""
+    return _page_key(key, page, {})
+
+
+def _page_key(key: str, page: Page, known: dict[int, tuple[object, str]]) -> str:
+    values = (key, page.template, page.info, page.context, page.markdown)
+    try:
+        return _fingerprint(values, known)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return ""
+
+
+def _fingerprint(value: object, known: dict[int, tuple[object, str]]) -> str:
+    buffer = io.BytesIO()
+    _SharingFingerprinter(buffer, known).dump(value)
+    return cache.digest(buffer.getvalue())
+
+
+class _SharingFingerprinter(cache._Fingerprinter):
+    """`cache.fingerprint`'s pickling, with each edition and document replaced by its own
+    fingerprint, made once (`known`, by identity: the objects are kept alive in it)."""
+
+    def __init__(self, file: io.BytesIO, known: dict[int, tuple[object, str]]) -> None:
+        super().__init__(file, protocol=5)
+        self.known = known
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) not in _SHARED:
+            return super().reducer_override(obj)
+        found = self.known.get(id(obj))
+        if found is None:
+            fields = super().reducer_override(obj)
+            found = (obj, _fingerprint(fields, self.known))
+            self.known[id(obj)] = found
+        return _fingerprinted, (found[1],)
+
+
+_SHARED = (Edition, Document)
+
+
+def _fingerprinted(value: str) -> str:
+    """What stands for an object fingerprinted on its own (pickled by name only)."""
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +183,9 @@ def render_pages(
     With a `recorder` (the one `make_env`'s environment reports to, see `deps`), what each
     rendered page read of the documents goes into `reads`, by output file."""
     todo: list[tuple[str, str, Page]] = []
-    for page in pages:
+    for page, page_fingerprint in zip(pages, page_keys(key, pages), strict=True):
         relative = page.output_file
         stage.claim(relative, "a page")
-        page_fingerprint = page_key(key, page)
         if not stage.keep(relative, page_fingerprint):
             todo.append((relative, page_fingerprint, page))
     if not todo:

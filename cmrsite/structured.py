@@ -34,7 +34,7 @@ def place(edition: Edition) -> dict[str, Any]:
     address["addressCountry"] = edition.country_code or edition.country
     result: dict[str, Any] = {
         "@type": "Place",
-        "name": ", ".join(place_parts(edition)),
+        "name": place_name(edition),
         "address": address,
     }
     if edition.location is not None:
@@ -44,6 +44,11 @@ def place(edition: Edition) -> dict[str, Any]:
             "longitude": edition.location.lon,
         }
     return result
+
+
+def place_name(edition: Edition) -> str:
+    """`Iași, North-East Region, Romania`: where the edition is held, as pages and data say it."""
+    return ", ".join(place_parts(edition))
 
 
 def place_parts(edition: Edition) -> list[str]:

@@ -2,31 +2,48 @@
 
 from __future__ import annotations
 
+import functools
 import traceback
+from collections.abc import MutableMapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
-from . import assets, urls
+from . import assets, structured, urls
 from .dates import format_day, format_month_year, format_range_parts
 from .errors import Problem
 from .model import DateRange
 
 
+class _Environment(jinja2.Environment):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as a plain dict, not Jinja's ChainMap: every render copies them
+        into its context, and a ChainMap is copied key by key in Python. (All globals are set
+        before the first template is loaded.)"""
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(templates_dir: Path, language: str) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # An environment serves one build (and the dev server's rebuilds after edits of
+        # content/ only; any other edit makes a new one): no template changes meanwhile, so
+        # no file is checked again on each render, and every template stays in a plain dict.
+        auto_reload=False,
+        cache_size=-1,
     )
     env.filters["time_range"] = lambda dates: time_range(dates, language)
     env.filters["day"] = lambda day: format_day(day, language)
     env.filters["month_year"] = lambda day: format_month_year(day, language)
+    env.filters["place"] = structured.place_name
     env.globals["url"] = _url
     env.globals["asset"] = _asset_function(assets.manifest(templates_dir / "static"))
     return env
@@ -52,14 +69,22 @@ def _asset_function(names: assets.Manifest) -> Any:
     return asset
 
 
+@functools.cache
 def time_range(dates: DateRange, language: str) -> Markup:
-    """`<time datetime="2023-11-21">21</time>–<time datetime="2023-11-23">23 November 2023</time>`."""
+    """`<time datetime="2023-11-21">21</time>–<time datetime="2023-11-23">23 November 2023</time>`.
+
+    Remembered: an edition's dates are shown on its page and in the archive."""
     first, separator, second = format_range_parts(dates, language)
-    end = Markup('<time datetime="{}">{}</time>').format(dates.end.isoformat(), second)
+    end = _time(dates.end, second)
     if not first:
-        return end
-    start = Markup('<time datetime="{}">{}</time>').format(dates.start.isoformat(), first)
-    return start + escape(separator) + end
+        return Markup(end)
+    return Markup(_time(dates.start, first) + str(escape(separator)) + end)
+
+
+def _time(day: date, text: str) -> str:
+    # Plain text, made Markup once whole (Markup + str would escape the str). An ISO date is
+    # digits and dashes: only the text needs escaping.
+    return f'<time datetime="{day.isoformat()}">{escape(text)}</time>'
 
 
 def template_problem(error: Exception, templates_dir: Path, label_root: Path) -> Problem:
