@@ -8,12 +8,17 @@ URL; it resolves when the output has the file (a folder URL needs its `index.htm
 
 from __future__ import annotations
 
+import errno
 import functools
 import html
+import os
 import posixpath
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+import stat
+import string
+from collections.abc import Iterable, Mapping
+from itertools import accumulate, chain, repeat
+from operator import sub
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
@@ -30,30 +35,81 @@ ANCHOR_HINT = "the part after `#` names no heading or element of that page: chec
 
 
 class Link(NamedTuple):
-    """A link of a page: a tuple, made fast (a page has dozens, a site ten thousand pages)."""
+    """A link of a page: its target as written, and where its tag starts."""
 
     target: str
     line: int
     col: int
 
 
-@dataclass(frozen=True, slots=True)
 class Page:
-    links: list[Link]
-    ids: set[str]
+    """The links and ids of a page, kept as plain lists (a site of 10,000 editions has 160,000
+    links: the check reads only their targets, and where they are only when they are broken).
+    """
+
+    __slots__ = ("cols", "ids", "lines", "targets")
+
+    def __init__(self, links: Iterable[Link], ids: set[str]) -> None:
+        found = list(links)
+        self.targets = [link.target for link in found]
+        self.lines = [link.line for link in found]
+        self.cols = [link.col for link in found]
+        self.ids = ids
+
+    @classmethod
+    def of(cls, targets: list[str], lines: list[int], cols: list[int], ids: set[str]) -> Page:
+        page = cls.__new__(cls)
+        page.targets, page.lines, page.cols, page.ids = targets, lines, cols, ids
+        return page
+
+    @property
+    def links(self) -> list[Link]:
+        return list(map(Link, self.targets, self.lines, self.cols))
+
+    def link(self, index: int) -> Link:
+        return Link(self.targets[index], self.lines[index], self.cols[index])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Page):
+            return NotImplemented
+        return self.links == other.links and self.ids == other.ids
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaced
+
+    def __repr__(self) -> str:
+        return f"Page(links={self.links!r}, ids={self.ids!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Pickled as plain tuples (from worker processes, into the cache): ten times faster
-        # than one reduction per link.
-        return (_page, (list(map(tuple, self.links)), self.ids))
+        # Into the cache and from worker processes: the strings joined into one (a page's
+        # dozens of links pickled as a handful of objects).
+        return (_stored_page, (_joined(self.targets), self.lines, self.cols, _joined(self.ids)))
 
 
-def _page(links: list[tuple[str, int, int]], ids: set[str]) -> Page:
-    return Page(list(map(Link._make, links)), ids)
+_SEPARATOR = "\n"
+
+
+def _joined(strings: Iterable[str]) -> str | list[str]:
+    """The strings as one, when they split back into the same (else as they are)."""
+    listed = list(strings)
+    joined = _SEPARATOR.join(listed)
+    return joined if listed and joined.count(_SEPARATOR) == len(listed) - 1 else listed
+
+
+def _split(joined: str | list[str]) -> list[str]:
+    return joined.split(_SEPARATOR) if isinstance(joined, str) else joined
+
+
+def _stored_page(
+    targets: str | list[str], lines: list[int], cols: list[int], ids: str | list[str]
+) -> Page:
+    return Page.of(_split(targets), lines, cols, set(_split(ids)))
 
 
 def parse(path: Path) -> Page:
-    text = path.read_text(encoding="utf-8", errors="replace")
+    with open(path, "rb", buffering=0) as file:
+        text = file.read().decode("utf-8", "replace")
+    if "\r" in text:  # as text mode reads it: every line ends in "\n"
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _scan(text) or _parse_html(text)
 
 
@@ -91,86 +147,157 @@ def _parse_html(text: str) -> Page:
 
 
 # The pages the generator writes are regular: every attribute value in double quotes, every `<`
-# of the text escaped. Such a page is read with regular expressions, several times faster than
-# html.parser and to the same result; a page with anything else (single-quoted or bare values,
-# a bare `<`, raw HTML of all kinds) is read by html.parser.
+# of the text escaped. Such a page is read with one regular expression, several times faster
+# than html.parser and to the same result; a page with anything else (single-quoted or bare
+# values, a bare `<`, raw HTML of all kinds) is read by html.parser. Names are matched with
+# ASCII classes, not IGNORECASE (which would take `ſ` for `s`, as html.parser does not).
 _WS = "[ \t\n\r\f]"
-_NAME = "[a-zA-Z_:][-a-zA-Z0-9_:.]*"
-_VALUE = f'(?:{_WS}*={_WS}*"[^"]*")?'
-_KEY = "(?i:href|src|id|name)(?![-a-zA-Z0-9_:.])"
-"""The attributes that may hold a link or an id."""
+_NAME = "[a-zA-Z_:][-a-zA-Z0-9_:.]*+"
+_VALUE = f'(?:="[^"]*+"|{_WS}*+={_WS}*+"[^"]*+")?+'
+_EQUALS = f'{_WS}*+={_WS}*+"'
+_NAME_END = "(?![-a-zA-Z0-9_:.])"
+_LINK_KEY = f"(?:[hH][rR][eE][fF]|[sS][rR][cC]){_NAME_END}"
+_ID_KEY = f"[iI][dD]{_NAME_END}"
+_NAME_KEY = f"[nN][aA][mM][eE]{_NAME_END}"
+_TAG = "[a-zA-Z][a-zA-Z0-9-]*+"
+_TAG_END = "(?![a-zA-Z0-9-])"
+_RAW_TEXT = f"(?:[sS][cC][rR][iI][pP][tT]|[sS][tT][yY][lL][eE]){_TAG_END}"
+_ATTRIBUTES = f"(?:{_WS}++{_NAME}{_VALUE})*+"
+
+
+def _attributes_but(keys: str, initials: str) -> str:
+    """Attributes none of which is one of `keys` (whose names start with one of `initials`:
+    only those names are looked at twice)."""
+    others = "".join(c for c in string.ascii_letters if c not in initials)
+    name = f"(?:[{others}_:]|(?!{keys})[{initials}])[-a-zA-Z0-9_:.]*+"
+    return f"(?:{_WS}++{name}{_VALUE})*+"
+
+
+_NO_KEY = _attributes_but(f"(?:{_LINK_KEY}|{_ID_KEY}|{_NAME_KEY})", "hHsSiInN")
+"""Attributes without a link or an id (an `<a name>` is one)."""
+_NO_LINK_OR_ID = _attributes_but(f"(?:{_LINK_KEY}|{_ID_KEY})", "hHsSiI")
+"""Attributes without a link or an id of a tag other than `<a>`."""
 _DULL_TAG = (
-    rf"(?!(?i:script|style)(?![a-zA-Z0-9-]))[a-zA-Z][a-zA-Z0-9-]*"
-    rf"(?:{_WS}+(?!{_KEY}){_NAME}{_VALUE})*+{_WS}*/?>"
+    f"(?:[b-rt-zB-RT-Z][a-zA-Z0-9-]*+{_NO_LINK_OR_ID}"
+    f"|[aA](?:{_TAG_END}{_NO_KEY}|[a-zA-Z0-9-]++{_NO_LINK_OR_ID})"
+    f"|(?!{_RAW_TEXT})[sS][a-zA-Z0-9-]*+{_NO_LINK_OR_ID}"
+    f"){_WS}*+/?>"
 )
-"""A start tag without those attributes, other than `<script>` and `<style>`."""
+"""A start tag without links or ids, other than `<script>` and `<style>` (dispatched on its
+first letter: `<a>` has one more kind of id, `<script>` and `<style>` have text)."""
 _SKIP = (
-    rf"(?:[^<]++|<(?:{_DULL_TAG}|/[a-zA-Z][a-zA-Z0-9-]*{_WS}*>"
-    rf"|!--.*?--\s*>|![dD][oO][cC][tT][yY][pP][eE][^>]*>))*+"
+    rf"[^<]*+(?:<(?:/{_TAG}{_WS}*+>|{_DULL_TAG}"
+    rf"|!--.*?--\s*>|![dD][oO][cC][tT][yY][pP][eE][^>]*>)[^<]*+)*+"
 )
-"""Text, end tags, comments, the doctype and dull start tags: nothing to read."""
+"""Text, end tags, start tags without links or ids, comments, the doctype: nothing to read."""
+
+
+def _raw_text(name: str) -> str:
+    """The text of a `<script>` or `<style>` (html.parser reads no tags in it)."""
+    end = rf"(?i:</\s*{name}\s*>)"
+    return f"(?:[^<]++|(?!{end})<)*+(?={end})"
+
+
+_LEADING = re.compile(_SKIP, re.S)
 _NEXT = re.compile(
-    rf"{_SKIP}(?:<([a-zA-Z][a-zA-Z0-9-]*)((?:{_WS}+{_NAME}{_VALUE})*+){_WS}*(/?)>|(<)|\Z)", re.S
+    rf"(?:<(?:"
+    # A start tag with one link or id (`name` only on `<a>`): the most common case.
+    rf"(?!{_RAW_TEXT}){_TAG}{_NO_KEY}{_WS}++"
+    rf'(?:{_LINK_KEY}{_EQUALS}(?P<link>[^"]*+)"|{_ID_KEY}{_EQUALS}(?P<id>[^"]*+)")'
+    rf"{_NO_KEY}{_WS}*+/?>"
+    rf'|[aA]{_TAG_END}{_NO_KEY}{_WS}++{_NAME_KEY}{_EQUALS}(?P<name>[^"]*+)"{_NO_KEY}{_WS}*+/?>'
+    # `<script>` and `<style>`, with their text.
+    rf"|(?P<raw>(?P<script>[sS][cC][rR][iI][pP][tT])|[sS][tT][yY][lL][eE]){_TAG_END}"
+    rf"(?P<raw_attributes>{_ATTRIBUTES}){_WS}*+"
+    rf"(?:/>|>(?(script){_raw_text('script')}|{_raw_text('style')}))"
+    # Any other start tag with links or ids (several, or one without a value).
+    rf"|(?!{_RAW_TEXT})(?P<other>{_TAG})(?P<other_attributes>{_ATTRIBUTES}){_WS}*+/?>"
+    rf")|(?P<irregular><)){_SKIP}",
+    re.S,
 )
-"""After what can be skipped: a start tag to read (name, attributes, `/`), any other `<`
-(not regular), or the end."""
+"""A start tag to read, or a `<` that is not regular; then what can be skipped up to the next
+(the last match ends at the end of a regular page). The group that closes last says which."""
+_LINK, _ID, _NAME_ID, _RAW, _RAW_ATTRIBUTES, _OTHER, _OTHER_ATTRIBUTES, _IRREGULAR = (
+    _NEXT.groupindex[group]
+    for group in (
+        "link",
+        "id",
+        "name",
+        "raw",
+        "raw_attributes",
+        "other",
+        "other_attributes",
+        "irregular",
+    )
+)
 _ATTRIBUTE = re.compile(rf'({_NAME})(?:{_WS}*={_WS}*"([^"]*)")?')
-_RAW_TEXT_END = {
-    "script": re.compile(r"</\s*script\s*>", re.I),
-    "style": re.compile(r"</\s*style\s*>", re.I),
-}
-"""Where the text of a `<script>` or `<style>` ends (html.parser reads no tags inside)."""
 
 
 def _scan(text: str) -> Page | None:
     """The links and ids of a regular page (as html.parser finds them), or None if it is not."""
-    found = _Found(text)
-    position = 0
-    end = len(text)
-    while True:
-        markup = _NEXT.match(text, position)
-        if markup is None or markup[4] is not None:  # a `<` that is not regular
+    targets: list[str] = []
+    starts: list[int] = []
+    """Where the tag of each link starts."""
+    ids: set[str] = set()
+    for markup in _NEXT.finditer(text, _LEADING.match(text).end()):  # type: ignore[union-attr]
+        last = markup.lastindex
+        if last == _LINK:
+            link = markup[_LINK]
+            targets.append((html.unescape(link) if "&" in link else link).strip())
+            starts.append(markup.start())
+        elif last in (_ID, _NAME_ID):
+            id_ = markup[last]
+            ids.add(html.unescape(id_) if "&" in id_ else id_)
+        elif last == _RAW_ATTRIBUTES:
+            _read(markup.start(), markup[_RAW], markup[last], targets, starts, ids)
+        elif last == _OTHER_ATTRIBUTES:
+            _read(markup.start(), markup[_OTHER], markup[last], targets, starts, ids)
+        else:
             return None
-        name = markup[1]
-        if name is None:  # the end
-            return Page(found.links, found.ids) if markup.end() == end else None
-        name = name.lower()
-        found.read(markup.start(1) - 1, name, markup[2])
-        position = markup.end()
-        if name in _RAW_TEXT_END and not markup[3]:
-            close = _RAW_TEXT_END[name].search(text, position)
-            if close is None:
-                return None
-            position = close.start()  # go on from its end tag
+    return Page.of(targets, *_places(text, starts), ids)
 
 
-class _Found:
-    """The links and ids of a page, read tag by tag in the order of the text."""
+def _read(
+    start: int, tag: str, attributes: str, targets: list[str], starts: list[int], ids: set[str]
+) -> None:
+    """The links and ids of the start tag at `start`, whose attributes are `attributes`."""
+    for attribute in _ATTRIBUTE.finditer(attributes):
+        value = attribute[2]
+        if value is None:
+            continue
+        key = attribute[1].lower()
+        if key in LINK_ATTRIBUTES:
+            targets.append((html.unescape(value) if "&" in value else value).strip())
+            starts.append(start)
+        elif key == "id" or (tag.lower() == "a" and key == "name"):
+            ids.add(html.unescape(value) if "&" in value else value)
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.links: list[Link] = []
-        self.ids: set[str] = set()
-        self.line = 1
-        self.counted = 0
-        """The line of the text at `counted` (lines are counted on from the last link)."""
 
-    def read(self, start: int, tag: str, attributes: str) -> None:
-        """The links and ids of the start tag at `start`, whose attributes are `attributes`."""
-        for attribute in _ATTRIBUTE.finditer(attributes):
-            value = attribute[2]
-            if value is None:
-                continue
-            key = attribute[1].lower()
-            if key in LINK_ATTRIBUTES:
-                if "&" in value:
-                    value = html.unescape(value)
-                self.line += self.text.count("\n", self.counted, start)
-                self.counted = start
-                col = start - self.text.rfind("\n", 0, start)
-                self.links.append(Link(value.strip(), self.line, col))
-            elif key == "id" or (tag == "a" and key == "name"):
-                self.ids.add(html.unescape(value) if "&" in value else value)
+def _places(text: str, starts: list[int]) -> tuple[list[int], list[int]]:
+    """The lines and columns of these offsets of the text, in order (the lines counted on from
+    one to the next)."""
+    newlines = map(text.count, repeat("\n"), chain((0,), starts), starts)
+    lines = list(accumulate(newlines, initial=1))
+    del lines[0]
+    cols = list(map(sub, starts, map(text.rfind, repeat("\n"), repeat(0), starts)))
+    return lines, cols
+
+
+# --- where a link leads ----------------------------------------------------------------------
+
+_PLAIN_PATH = re.compile(r"(?!//)[-a-zA-Z0-9._~/]*+").fullmatch
+"""A path that `urlsplit` keeps as it is, and `unquote` too: no scheme, host, query or `%`."""
+
+
+def _plain_parts(target: str) -> tuple[str, str] | None:
+    """The path and fragment of a link the generator writes (`../../editions/x/#summary`) as
+    `urlsplit` and `unquote` find them, without them; None for any other link."""
+    path, hash_sign, fragment = target.partition("#")
+    if _PLAIN_PATH(path) is None:
+        return None
+    if hash_sign and ("\t" in fragment or "\r" in fragment or "\n" in fragment):
+        return None  # which urlsplit removes
+    return path, unquote(fragment)
 
 
 def site_path(target: str, page_file: str, base_url: str) -> str | None:
@@ -178,6 +305,12 @@ def site_path(target: str, page_file: str, base_url: str) -> str | None:
 
     `..` above the site root is kept (`../x`), so that such a link is reported as broken.
     """
+    plain = _plain_parts(target)
+    if plain is not None:
+        path = plain[0]
+        if not path.startswith("/"):
+            return _normal(posixpath.join(posixpath.dirname(page_file), path))
+        return _under_base(path, base_url, "")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         if not urls.is_absolute(base_url):
@@ -185,16 +318,27 @@ def site_path(target: str, page_file: str, base_url: str) -> str | None:
         base = urlsplit(base_url)
         if (parts.scheme or base.scheme, parts.netloc) != (base.scheme, base.netloc):
             return None
-        path = parts.path or "/"
-    else:
-        path = parts.path
-    if parts.scheme or parts.netloc or path.startswith("/"):
-        prefix = urls.base_path(base_url)
-        if not (path + "/").startswith(prefix):
-            return None if parts.netloc else "../" + path.lstrip("/")
-        path = path[len(prefix) :]
-    else:
-        path = posixpath.join(posixpath.dirname(page_file), path)
+        return _under_base(parts.path or "/", base_url, parts.netloc)
+    if parts.path.startswith("/"):
+        return _under_base(parts.path, base_url, "")
+    return _normal(posixpath.join(posixpath.dirname(page_file), parts.path))
+
+
+def _under_base(path: str, base_url: str, netloc: str) -> str | None:
+    """The site path of a URL path that should be under the base URL's."""
+    prefix = _base_path(base_url)
+    if not (path + "/").startswith(prefix):
+        return None if netloc else "../" + path.lstrip("/")
+    return _normal(path[len(prefix) :])
+
+
+@functools.lru_cache(maxsize=8)
+def _base_path(base_url: str) -> str:
+    return urls.base_path(base_url)
+
+
+def _normal(path: str) -> str:
+    """A path unquoted and normalised, still ending in `/` when it names a folder."""
     path = unquote(path)
     folder = path.endswith("/") or path in ("", ".") or path.endswith(("/.", "/.."))
     normal = posixpath.normpath(path) if path else "."
@@ -206,13 +350,32 @@ def resolve(output: Path, path: str) -> str | None:
     """The file of the output that serves a site path, if there is one."""
     if path.startswith("../") or path == "..":
         return None
+    root = str(output)
     if path == "" or path.endswith("/"):
         candidate = urls.output_file(path)
-        return candidate if (output / candidate).is_file() else None
-    if (output / path).is_file():
+        return candidate if _is_file(root, candidate) else None
+    if _is_file(root, path):
         return path
     index = f"{path}/index.html"
-    return index if (output / index).is_file() else None
+    return index if _is_file(root, index) else None
+
+
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
+def _is_file(root: str, path: str) -> bool:
+    """`(Path(root) / path).is_file()` without making a Path (`path` is normalised)."""
+    try:
+        return stat.S_ISREG(os.stat(os.path.join(root, path)).st_mode)
+    except OSError as error:
+        if error.errno not in _MISSING:
+            raise
+        return False
+    except ValueError:  # a NUL in the path
+        return False
+
+
+# --- the check -------------------------------------------------------------------------------
 
 
 def check_site(
@@ -220,7 +383,8 @@ def check_site(
 ) -> list[Problem]:
     """Broken internal links of every HTML page under `output`, as warnings naming page and
     target (`label` is how the output folder is shown: `output`). `parsed` may give every
-    page already parsed (the build keeps them by content hash: only changed pages are read)."""
+    page already parsed (the build keeps them by content hash: only changed pages are read);
+    each page it gives must be a file of `output` (a link to it resolves without a look)."""
     pages = (
         dict(sorted(parsed.items()))
         if parsed is not None
@@ -242,88 +406,174 @@ def check_site(
 
 
 class _Checker:
-    """The links of pages checked one page after the other, with what pages share."""
+    """The links of pages checked one page after the other, with what pages share: most
+    links lead to the same place from every page of a folder's depth (the stylesheet, the menu,
+    `../../editions/x/`: the generator climbs to the root, then names the path)."""
 
     def __init__(self, output: Path, base_url: str, label: str, pages: dict[str, Page]) -> None:
         self.output = output
         self.base_url = base_url
         self.label = label
         self.pages = pages
+        self.fine: dict[int, set[str]] = {}
+        """The links known to resolve from every page at each depth of folder: absolute and
+        root-relative ones, and relative ones that first climb to the root."""
+        self.broken: dict[int, dict[str, str]] = {}
+        """Why the others of those links are broken, at each depth."""
+        self.in_folder: dict[tuple[str, str], str] = {}
+        """Why the other relative links are broken ("" when they are not), by folder."""
+        self.from_root: dict[str, str] = {}
+        """Why a path from the root (`editions/x/#summary`) is broken ("" when it is not)."""
+        self.fragments: dict[str, str] = {}
+        """The fragment of each link to a place in its own page (`#main`)."""
         self.files: dict[str, str | None] = {}
-        """The file serving each site path linked to (most pages share most links: the
-        stylesheet, the menu)."""
-        self.reasons: dict[tuple[str, str | int], str] = {}
-        """Why each link is broken ("" when it is not), by target and what else it depends on."""
+        """The file serving each site path linked to."""
+        self.page_urls: dict[str, str] | None = None
+        """The page each path from the root that names one as it is leads to."""
 
     def page(self, page_file: str) -> list[Problem]:
-        problems: list[Problem] = []
+        page = self.pages[page_file]
         folder = posixpath.dirname(page_file)
         depth = folder.count("/") + 1 if folder else 0
-        for link in self.pages[page_file].links:
-            key = (link.target, _depends_on(link.target, page_file, folder, depth))
-            reason = self.reasons.get(key)
-            if reason is None:
-                reason = _broken(
-                    link.target, page_file, self.output, self.base_url, self.pages, self.files
-                )
-                self.reasons[key] = reason
+        fine = self.fine.setdefault(depth, set())
+        climb, prefix, page_urls = "../" * depth, _base_path(self.base_url), self._page_urls()
+        problems: list[Problem] = []
+        for index, target in enumerate(page.targets):
+            if target in fine:
+                continue
+            if (target.startswith(climb) and target[len(climb) :] in page_urls) or (
+                target.startswith(prefix) and target[len(prefix) :] in page_urls
+            ):
+                continue  # to a page, as the generator writes it
+            reason = self._reason(target, page_file, page, folder, depth)
             if reason:
-                hint = ANCHOR_HINT if reason.startswith("no element") else FILE_HINT
-                problems.append(
-                    Problem(
-                        f"{self.label}/{page_file}",
-                        link.line,
-                        link.col,
-                        f"broken link to `{link.target}`: {reason}",
-                        hint,
-                        "warning",
-                    )
-                )
+                problems.append(self._problem(page_file, page.link(index), reason))
         return problems
 
+    def _reason(self, target: str, page_file: str, page: Page, folder: str, depth: int) -> str:
+        """Why a link not yet known to resolve is broken ("" when it is not)."""
+        if target.startswith("#"):
+            fragment = self.fragments.get(target)
+            if fragment is None:
+                fragment = self.fragments[target] = _fragment(target)
+            if fragment and fragment not in page.ids:
+                return f'no element with id="{fragment}" in `{page_file}`'
+            return ""
+        rest = self._from_root(target, depth)
+        if rest is not None:  # the same from any folder this deep
+            reason = self.from_root.get(rest)
+            if reason is None:
+                path, _, fragment = rest.partition("#")
+                reason = self.from_root[rest] = self._verdict(path, unquote(fragment))
+            if not reason:
+                self.fine[depth].add(target)
+            return reason
+        if _leads_by_folder(target, depth):
+            key = (folder, target)
+            reason = self.in_folder.get(key)
+            if reason is None:
+                reason = self.in_folder[key] = self._broken(target, page_file)
+            return reason
+        broken = self.broken.setdefault(depth, {})
+        reason = broken.get(target)
+        if reason is None:
+            reason = self._broken(target, page_file)
+            if reason:
+                broken[target] = reason
+            else:
+                self.fine[depth].add(target)
+        return reason
 
-def _depends_on(target: str, page_file: str, folder: str, depth: int) -> str | int:
-    """What besides its target decides where a link leads: nothing ("") for an absolute or
-    root-relative link; for a relative one, its page's folder, or only the folder's depth when
-    the link first climbs that many levels (`../../feed.xml` from any `editions/x/`); for a
-    fragment alone, its page."""
-    if target.startswith("#"):
-        return page_file
-    if target.startswith("/"):
-        return ""
-    if target.startswith("../"):  # no scheme, no host
-        climbs = 1
-        while target.startswith("../", 3 * climbs):
-            climbs += 1
-        return depth if climbs >= depth else folder
-    parts = urlsplit(target)
-    return "" if parts.scheme or parts.netloc else folder
+    def _from_root(self, target: str, depth: int) -> str | None:
+        """The path from the site root (and fragment) a link names as it is written, when it
+        climbs exactly to the root (`../../editions/x/#summary` from `editions/y/`) or starts
+        with the base URL's path (`/editions/x/`) and then names a normal path."""
+        for lead in ("../" * depth, _base_path(self.base_url)):
+            if target.startswith(lead):
+                rest = target[len(lead) :]
+                if rest in self._page_urls() or _FROM_ROOT(rest):
+                    return rest
+        return None
 
+    def _page_urls(self) -> dict[str, str]:
+        if self.page_urls is None:
+            self.page_urls = _page_urls(self.pages)
+        return self.page_urls
 
-def _broken(
-    target: str,
-    page_file: str,
-    output: Path,
-    base_url: str,
-    pages: dict[str, Page],
-    files: dict[str, str | None],
-) -> str:
-    """Why the link is broken, or "" when it resolves (or is not internal)."""
-    fragment = unquote(urlsplit(target).fragment)
-    if target.startswith("#"):
-        found: str | None = page_file
-    else:
-        path = site_path(target, page_file, base_url)
+    def _broken(self, target: str, page_file: str) -> str:
+        """Why a link that does not start with `#` is broken ("" when it resolves or is not
+        internal)."""
+        plain = _plain_parts(target)
+        fragment = plain[1] if plain is not None else unquote(urlsplit(target).fragment)
+        return self._verdict(site_path(target, page_file, self.base_url), fragment)
+
+    def _verdict(self, path: str | None, fragment: str) -> str:
+        """Why a link to this site path and fragment is broken ("" when it is not)."""
         if path is None:
             return ""
         if path.startswith(".."):
             return "it leads outside the site"
-        if path in files:
-            found = files[path]
+        if path in self.files:
+            found = self.files[path]
         else:
-            found = files[path] = resolve(output, path)
+            found = self.files[path] = self._file_serving(path)
         if found is None:
             return f"no file `{urls.output_file(path)}` in the output"
-    if fragment and found in pages and fragment not in pages[found].ids:
-        return f'no element with id="{fragment}" in `{found}`'
-    return ""
+        if fragment and found in self.pages and fragment not in self.pages[found].ids:
+            return f'no element with id="{fragment}" in `{found}`'
+        return ""
+
+    def _file_serving(self, path: str) -> str | None:
+        """`resolve`, knowing that every page checked is a file of the output."""
+        page = urls.output_file(path) if path == "" or path.endswith("/") else path
+        return page if page in self.pages else resolve(self.output, path)
+
+    def _problem(self, page_file: str, link: Link, reason: str) -> Problem:
+        hint = ANCHOR_HINT if reason.startswith("no element") else FILE_HINT
+        return Problem(
+            f"{self.label}/{page_file}",
+            link.line,
+            link.col,
+            f"broken link to `{link.target}`: {reason}",
+            hint,
+            "warning",
+        )
+
+
+_SEGMENT = "[-a-zA-Z0-9_~][-a-zA-Z0-9._~]*+"
+_FROM_ROOT = re.compile(f"(?:{_SEGMENT}/)*+(?:{_SEGMENT})?+(?:#[^\t\r\n]*+)?+").fullmatch
+"""A link's part after it climbed to the root that is a normal path as it is: no `.` or `..`
+segment, no empty one, nothing `urlsplit` or `unquote` would change before the fragment."""
+
+
+def _page_urls(pages: Iterable[str]) -> dict[str, str]:
+    """The paths from the root that name these pages as they are (`editions/x/index.html`,
+    `editions/x/`), for those whose paths need no escape, and the page each names."""
+    found: dict[str, str] = {}
+    for page in pages:
+        if "#" not in page and _FROM_ROOT(page):
+            found[page] = page
+            if page == "index.html" or page.endswith("/index.html"):
+                found[page[: -len("index.html")]] = page
+    return found
+
+
+def _fragment(target: str) -> str:
+    plain = _plain_parts(target)
+    return plain[1] if plain is not None else unquote(urlsplit(target).fragment)
+
+
+def _leads_by_folder(target: str, depth: int) -> bool:
+    """Whether where a link (not to `#` alone) leads depends on its page's folder, not only on
+    the folder's depth: a relative link, unless it first climbs to the root."""
+    if target.startswith("/"):
+        return False  # root-relative, or an absolute URL without a scheme
+    if target.startswith("../"):  # no scheme, no host
+        climbs = 1
+        while target.startswith("../", 3 * climbs):
+            climbs += 1
+        return climbs < depth
+    if _plain_parts(target) is not None:
+        return True
+    parts = urlsplit(target)
+    return not (parts.scheme or parts.netloc)
