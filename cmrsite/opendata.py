@@ -148,27 +148,44 @@ def _dates_text(dates: DateRange | None) -> str:
 
 
 def _location_text(location: Location) -> str:
-    lat, lon = _number(location.lat), _number(location.lon)
-    return f'{{\n        "lat": {lat},\n        "lon": {lon}\n      }}'
+    lat, lon = location.lat, location.lon
+    if type(lat) is float and type(lon) is float:  # the usual case, without two calls
+        lat_text, lon_text = float.__repr__(lat), float.__repr__(lon)
+        lat_text, lon_text = (
+            _FLOAT_WORDS.get(lat_text, lat_text),
+            _FLOAT_WORDS.get(lon_text, lon_text),
+        )
+    else:
+        lat_text, lon_text = _number(lat), _number(lon)
+    return f'{{\n        "lat": {lat_text},\n        "lon": {lon_text}\n      }}'
 
 
 def _list_text(items: list[str]) -> str:
     return "[\n        " + ",\n        ".join(items) + "\n      ]"
 
 
+# The items of the lists of partners and resources are at depth 4.
+
+
 def _partners_text(partners: tuple[Partner, ...]) -> str:
-    return _list_text([_pair_text('"name"', p.name, p.url) for p in partners])
+    text = encode_basestring
+    return _list_text(
+        [
+            f'{{\n          "name": {text(p.name)},\n'
+            f'          "url": {"null" if p.url is None else text(p.url)}\n        }}'
+            for p in partners
+        ]
+    )
 
 
 def _resources_text(resources: tuple[Resource, ...], base: str) -> str:
-    return _list_text([_pair_text('"label"', r.label, _url(base, r.url)) for r in resources])
-
-
-def _pair_text(key: str, value: str, url: str | None) -> str:
-    """`{"name": ..., "url": ...}` of a partner, or `{"label": ..., "url": ...}` of a resource."""
-    url_text = "null" if url is None else encode_basestring(url)
-    return (
-        f'{{\n          {key}: {encode_basestring(value)},\n          "url": {url_text}\n        }}'
+    text = encode_basestring
+    return _list_text(
+        [
+            f'{{\n          "label": {text(r.label)},\n'
+            f'          "url": {text(_url(base, r.url))}\n        }}'
+            for r in resources
+        ]
     )
 
 
