@@ -11,8 +11,11 @@ folder and send back only digests.
 from __future__ import annotations
 
 import contextlib
+import copyreg
+import dataclasses
 import functools
 import io
+import operator
 import os
 import pickle
 from collections.abc import Callable, Sequence
@@ -100,49 +103,70 @@ def page_keys(key: str, pages: Sequence[Page]) -> list[str]:
 
     A record or document shown by several pages (an edition on its own page, in the archive,
     perhaps on the home page) is fingerprinted once: the pages hold its fingerprint instead."""
-    known: dict[int, tuple[object, str]] = {}
-    return [_page_key(key, page, known) for page in pages]
+    reducers = _Reducers()
+    return [_page_key(key, page, reducers) for page in pages]
 
 
 def page_key(key: str, page: Page) -> str:
     """The fingerprint of one page (see `page_keys`)."""
-    return _page_key(key, page, {})
+    return _page_key(key, page, _Reducers())
 
 
-def _page_key(key: str, page: Page, known: dict[int, tuple[object, str]]) -> str:
+def _page_key(key: str, page: Page, reducers: _Reducers) -> str:
     values = (key, page.template, page.info, page.context, page.markdown)
     try:
-        return _fingerprint(values, known)
+        return reducers.fingerprint(values)
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return ""
 
 
-def _fingerprint(value: object, known: dict[int, tuple[object, str]]) -> str:
-    buffer = io.BytesIO()
-    _SharingFingerprinter(buffer, known).dump(value)
-    return cache.digest(buffer.getvalue())
+class _Reducers(dict[type, Callable[[Any], Any]]):
+    """How page keys pickle values (a pickler's `dispatch_table`, filled as types are met):
+    like `cache.fingerprint`, a dataclass as its class and field values (equal bytes mean
+    equal values), and each edition and document as its own fingerprint, made once (the
+    objects are kept alive in `known`, so that their identities stay theirs)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.known: dict[int, tuple[object, tuple[Callable[[str], str], tuple[str]]]] = {}
 
-class _SharingFingerprinter(cache._Fingerprinter):
-    """`cache.fingerprint`'s pickling, with each edition and document replaced by its own
-    fingerprint, made once (`known`, by identity: the objects are kept alive in it)."""
+    def fingerprint(self, value: object) -> str:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.dispatch_table = self
+        pickler.dump(value)
+        return cache.digest(buffer.getvalue())
 
-    def __init__(self, file: io.BytesIO, known: dict[int, tuple[object, str]]) -> None:
-        super().__init__(file, protocol=5)
-        self.known = known
+    def __missing__(self, cls: type) -> Callable[[Any], Any]:
+        reducer: Callable[[Any], Any]
+        if issubclass(cls, type):
+            raise KeyError(cls)  # a class of a metaclass (an Enum): pickled by name
+        if not dataclasses.is_dataclass(cls):
+            # What pickle itself does once a pickler has a dispatch table of its own.
+            reducer = copyreg.dispatch_table.get(cls) or _reduce_natively
+        else:
+            names = [f.name for f in dataclasses.fields(cls)]
+            fields: Callable[[Any], tuple[Any, ...]] = (
+                operator.attrgetter(*names)
+                if len(names) > 1
+                else lambda obj: tuple(getattr(obj, name) for name in names)
+            )
+            if cls in (Edition, Document):
+                reducer = functools.partial(self._shared, cls, fields)
+            else:
+                reducer = lambda obj: (cls, (fields(obj),))  # noqa: E731
+        self[cls] = reducer
+        return reducer
 
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) not in _SHARED:
-            return super().reducer_override(obj)
+    def _shared(self, cls: type, fields: Callable[[Any], Any], obj: object) -> Any:
         found = self.known.get(id(obj))
         if found is None:
-            fields = super().reducer_override(obj)
-            found = (obj, _fingerprint(fields, self.known))
-            self.known[id(obj)] = found
-        return _fingerprinted, (found[1],)
+            reduced = (_fingerprinted, (self.fingerprint((cls, fields(obj))),))
+            found = self.known[id(obj)] = (obj, reduced)
+        return found[1]
 
 
-_SHARED = (Edition, Document)
+_reduce_natively = operator.methodcaller("__reduce_ex__", 5)
 
 
 def _fingerprinted(value: str) -> str:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 import traceback
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
+import jinja2.compiler
+import jinja2.nodes
+import markupsafe
 from markupsafe import Markup, escape
 
 from . import assets, structured, urls
@@ -18,7 +21,70 @@ from .errors import Problem
 from .model import DateRange
 
 
+def _escape_output(value: Any) -> str:
+    """What `{{ value }}` writes: markupsafe's `escape`, but plain text stays plain text (a
+    page is one string in the end: no Markup is made for each value written)."""
+    kind = type(value)
+    if kind is str:
+        return _escape_text(value)
+    if kind is Markup:
+        return cast(str, value)
+    if kind is int:
+        return int.__repr__(value)
+    return escape(value)
+
+
+def _escape_replacing(text: str) -> str:
+    return (
+        text.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
+
+
+_escape_text: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _escape_replacing)
+"""markupsafe's own escaping of text (its C version, when built), which `escape` wraps in a
+Markup; the same replacements in Python if a markupsafe does not have it."""
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's compiler, writing `{{ value }}` through `_escape_output`."""
+
+    def _output_child_pre(
+        self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame, finalize: Any
+    ) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.escape_output(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, calling `url` and `asset` straight away: Jinja's `call` inspects each
+    callable for what it wants passed, which costs more than making the link."""
+
+    def call(__self, __obj: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        direct = __obj is _url or __obj is getattr(__self.environment, "asset_function", None)
+        if direct and not any(kwargs.values()) and kwargs.keys() <= _SCOPE_ARGUMENTS:
+            return __obj(__self, *args)
+        return super().call(__obj, *args, **kwargs)
+
+
+_SCOPE_ARGUMENTS = frozenset({"_block_vars", "_loop_vars"})
+"""What compiled templates pass to `call` besides the arguments: the variables set in the
+block or loop, for functions that take the context (none of them: the context as it is)."""
+
+
 class _Environment(jinja2.Environment):
+    code_generator_class = _CodeGenerator
+    context_class = _Context
+    escape_output = staticmethod(_escape_output)
+    asset_function: Callable[..., str] | None = None
+
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals as a plain dict, not Jinja's ChainMap: every render copies them
         into its context, and a ChainMap is copied key by key in Python. (All globals are set
@@ -45,7 +111,9 @@ def make_environment(templates_dir: Path, language: str) -> jinja2.Environment:
     env.filters["month_year"] = lambda day: format_month_year(day, language)
     env.filters["place"] = structured.place_name
     env.globals["url"] = _url
-    env.globals["asset"] = _asset_function(assets.manifest(templates_dir / "static"))
+    env.globals["asset"] = env.asset_function = _asset_function(
+        assets.manifest(templates_dir / "static")
+    )
     return env
 
 
