@@ -17,8 +17,6 @@ import re
 import stat
 import string
 from collections.abc import Iterable, Mapping
-from itertools import accumulate, chain, repeat
-from operator import sub
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
@@ -106,11 +104,22 @@ def _stored_page(
 
 
 def parse(path: Path) -> Page:
-    with open(path, "rb", buffering=0) as file:
-        text = file.read().decode("utf-8", "replace")
+    text = _read_bytes(path).decode("utf-8", "replace")
     if "\r" in text:  # as text mode reads it: every line ends in "\n"
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _scan(text) or _parse_html(text)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a file, with fewer system calls than `Path.read_bytes` (no `fstat`)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(descriptor, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
 
 
 @functools.cache
@@ -217,18 +226,9 @@ _NEXT = re.compile(
 )
 """A start tag to read, or a `<` that is not regular; then what can be skipped up to the next
 (the last match ends at the end of a regular page). The group that closes last says which."""
-_LINK, _ID, _NAME_ID, _RAW, _RAW_ATTRIBUTES, _OTHER, _OTHER_ATTRIBUTES, _IRREGULAR = (
+_LINK, _ID, _NAME_ID, _RAW, _RAW_ATTRIBUTES, _OTHER, _OTHER_ATTRIBUTES = (
     _NEXT.groupindex[group]
-    for group in (
-        "link",
-        "id",
-        "name",
-        "raw",
-        "raw_attributes",
-        "other",
-        "other_attributes",
-        "irregular",
-    )
+    for group in ("link", "id", "name", "raw", "raw_attributes", "other", "other_attributes")
 )
 _ATTRIBUTE = re.compile(rf'({_NAME})(?:{_WS}*={_WS}*"([^"]*)")?')
 
@@ -239,7 +239,8 @@ def _scan(text: str) -> Page | None:
     starts: list[int] = []
     """Where the tag of each link starts."""
     ids: set[str] = set()
-    for markup in _NEXT.finditer(text, _LEADING.match(text).end()):  # type: ignore[union-attr]
+    leading = _LEADING.match(text)  # always matches, if only the empty string
+    for markup in _NEXT.finditer(text, leading.end() if leading else 0):
         last = markup.lastindex
         if last == _LINK:
             link = markup[_LINK]
@@ -252,7 +253,7 @@ def _scan(text: str) -> Page | None:
             _read(markup.start(), markup[_RAW], markup[last], targets, starts, ids)
         elif last == _OTHER_ATTRIBUTES:
             _read(markup.start(), markup[_OTHER], markup[last], targets, starts, ids)
-        else:
+        else:  # irregular
             return None
     return Page.of(targets, *_places(text, starts), ids)
 
@@ -276,10 +277,16 @@ def _read(
 def _places(text: str, starts: list[int]) -> tuple[list[int], list[int]]:
     """The lines and columns of these offsets of the text, in order (the lines counted on from
     one to the next)."""
-    newlines = map(text.count, repeat("\n"), chain((0,), starts), starts)
-    lines = list(accumulate(newlines, initial=1))
-    del lines[0]
-    cols = list(map(sub, starts, map(text.rfind, repeat("\n"), repeat(0), starts)))
+    lines: list[int] = []
+    cols: list[int] = []
+    line = 1
+    counted = 0
+    count, rfind = text.count, text.rfind
+    for start in starts:
+        line += count("\n", counted, start)
+        counted = start
+        lines.append(line)
+        cols.append(start - rfind("\n", 0, start))
     return lines, cols
 
 
@@ -386,14 +393,11 @@ def check_site(
     page already parsed (the build keeps them by content hash: only changed pages are read);
     each page it gives must be a file of `output` (a link to it resolves without a look)."""
     pages = (
-        dict(sorted(parsed.items()))
+        parsed
         if parsed is not None
-        else {
-            path.relative_to(output).as_posix(): parse(path)
-            for path in sorted(output.rglob("*.html"))
-        }
+        else {path.relative_to(output).as_posix(): parse(path) for path in output.rglob("*.html")}
     )
-    names = list(pages)
+    names = sorted(pages)
 
     def check(share: list[int]) -> list[tuple[int, list[Problem]]]:
         checker = _Checker(output, base_url, label, pages)
@@ -407,36 +411,41 @@ def check_site(
 
 class _Checker:
     """The links of pages checked one page after the other, with what pages share: most
-    links lead to the same place from every page of a folder's depth (the stylesheet, the menu,
-    `../../editions/x/`: the generator climbs to the root, then names the path)."""
+    links lead to the same place from every page as deep (the stylesheet, the menu), and the
+    generator writes its links to pages as a climb to the root (`../../` from `editions/x/`) or
+    the base URL's path, then the page's path (`editions/y/`): those resolve without a look."""
 
-    def __init__(self, output: Path, base_url: str, label: str, pages: dict[str, Page]) -> None:
+    def __init__(self, output: Path, base_url: str, label: str, pages: Mapping[str, Page]) -> None:
         self.output = output
+        self.root = str(output)
         self.base_url = base_url
+        self.prefix = _base_path(base_url)
         self.label = label
         self.pages = pages
+        self.page_urls = _page_urls(pages)
+        """The paths from the root that name a page as they are written."""
         self.fine: dict[int, set[str]] = {}
-        """The links known to resolve from every page at each depth of folder: absolute and
-        root-relative ones, and relative ones that first climb to the root."""
+        """The links known to resolve from any page at each depth of folder."""
         self.broken: dict[int, dict[str, str]] = {}
-        """Why the others of those links are broken, at each depth."""
+        """Why the links that lead to the same place from any page that deep are broken."""
         self.in_folder: dict[tuple[str, str], str] = {}
         """Why the other relative links are broken ("" when they are not), by folder."""
         self.from_root: dict[str, str] = {}
-        """Why a path from the root (`editions/x/#summary`) is broken ("" when it is not)."""
+        """Why a normal path from the root (`editions/x/#summary`) is broken ("" when it is
+        not)."""
         self.fragments: dict[str, str] = {}
         """The fragment of each link to a place in its own page (`#main`)."""
         self.files: dict[str, str | None] = {}
         """The file serving each site path linked to."""
-        self.page_urls: dict[str, str] | None = None
-        """The page each path from the root that names one as it is leads to."""
 
     def page(self, page_file: str) -> list[Problem]:
         page = self.pages[page_file]
-        folder = posixpath.dirname(page_file)
-        depth = folder.count("/") + 1 if folder else 0
-        fine = self.fine.setdefault(depth, set())
-        climb, prefix, page_urls = "../" * depth, _base_path(self.base_url), self._page_urls()
+        depth = page_file.count("/")
+        fine = self.fine.get(depth)
+        if fine is None:
+            fine = self.fine[depth] = set()
+            self.broken[depth] = {}
+        climb, prefix, page_urls = "../" * depth, self.prefix, self.page_urls
         problems: list[Problem] = []
         for index, target in enumerate(page.targets):
             if target in fine:
@@ -445,12 +454,12 @@ class _Checker:
                 target.startswith(prefix) and target[len(prefix) :] in page_urls
             ):
                 continue  # to a page, as the generator writes it
-            reason = self._reason(target, page_file, page, folder, depth)
+            reason = self._reason(target, page_file, page, depth)
             if reason:
                 problems.append(self._problem(page_file, page.link(index), reason))
         return problems
 
-    def _reason(self, target: str, page_file: str, page: Page, folder: str, depth: int) -> str:
+    def _reason(self, target: str, page_file: str, page: Page, depth: int) -> str:
         """Why a link not yet known to resolve is broken ("" when it is not)."""
         if target.startswith("#"):
             fragment = self.fragments.get(target)
@@ -459,46 +468,32 @@ class _Checker:
             if fragment and fragment not in page.ids:
                 return f'no element with id="{fragment}" in `{page_file}`'
             return ""
-        rest = self._from_root(target, depth)
-        if rest is not None:  # the same from any folder this deep
-            reason = self.from_root.get(rest)
-            if reason is None:
-                path, _, fragment = rest.partition("#")
-                reason = self.from_root[rest] = self._verdict(path, unquote(fragment))
-            if not reason:
-                self.fine[depth].add(target)
-            return reason
+        for lead in ("../" * depth, self.prefix):
+            if target.startswith(lead):
+                rest = target[len(lead) :]
+                reason = self.from_root.get(rest)
+                if reason is None and _FROM_ROOT(rest):
+                    path, _, fragment = rest.partition("#")
+                    reason = self.from_root[rest] = self._verdict(path, unquote(fragment))
+                if reason is not None:  # the same from any folder this deep
+                    if not reason:
+                        self.fine[depth].add(target)
+                    return reason
+        folder = posixpath.dirname(page_file)
         if _leads_by_folder(target, depth):
             key = (folder, target)
             reason = self.in_folder.get(key)
             if reason is None:
                 reason = self.in_folder[key] = self._broken(target, page_file)
             return reason
-        broken = self.broken.setdefault(depth, {})
-        reason = broken.get(target)
+        reason = self.broken[depth].get(target)
         if reason is None:
             reason = self._broken(target, page_file)
             if reason:
-                broken[target] = reason
+                self.broken[depth][target] = reason
             else:
                 self.fine[depth].add(target)
         return reason
-
-    def _from_root(self, target: str, depth: int) -> str | None:
-        """The path from the site root (and fragment) a link names as it is written, when it
-        climbs exactly to the root (`../../editions/x/#summary` from `editions/y/`) or starts
-        with the base URL's path (`/editions/x/`) and then names a normal path."""
-        for lead in ("../" * depth, _base_path(self.base_url)):
-            if target.startswith(lead):
-                rest = target[len(lead) :]
-                if rest in self._page_urls() or _FROM_ROOT(rest):
-                    return rest
-        return None
-
-    def _page_urls(self) -> dict[str, str]:
-        if self.page_urls is None:
-            self.page_urls = _page_urls(self.pages)
-        return self.page_urls
 
     def _broken(self, target: str, page_file: str) -> str:
         """Why a link that does not start with `#` is broken ("" when it resolves or is not
@@ -525,8 +520,13 @@ class _Checker:
 
     def _file_serving(self, path: str) -> str | None:
         """`resolve`, knowing that every page checked is a file of the output."""
-        page = urls.output_file(path) if path == "" or path.endswith("/") else path
-        return page if page in self.pages else resolve(self.output, path)
+        if path == "" or path.endswith("/"):
+            index = urls.output_file(path)
+            return index if index in self.pages or _is_file(self.root, index) else None
+        if path in self.pages or _is_file(self.root, path):
+            return path
+        index = f"{path}/index.html"
+        return index if index in self.pages or _is_file(self.root, index) else None
 
     def _problem(self, page_file: str, link: Link, reason: str) -> Problem:
         hint = ANCHOR_HINT if reason.startswith("no element") else FILE_HINT
