@@ -541,7 +541,7 @@ class _Checker:
 
 
 _SEGMENT = "[-a-zA-Z0-9_~][-a-zA-Z0-9._~]*+"
-_FROM_ROOT = re.compile(f"(?:{_SEGMENT}/)*+(?:{_SEGMENT})?+(?:#[^\t\r\n]*+)?+").fullmatch
+_FROM_ROOT = re.compile(rf"(?:{_SEGMENT}/)*+(?:{_SEGMENT})?+(?:#[^\t\r\n]*+)?+").fullmatch
 """A link's part after it climbed to the root that is a normal path as it is: no `.` or `..`
 segment, no empty one, nothing `urlsplit` or `unquote` would change before the fragment."""
 
