@@ -5,11 +5,12 @@ https://schema.org/Event; the eventStatus values follow https://schema.org/Event
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from markupsafe import Markup
 
-from . import jsontext, urls
+from . import urls
 from .model import Edition, Site, Status
 
 SCHEMA = "https://schema.org/"
@@ -98,8 +99,10 @@ def script_json(data: dict[str, Any]) -> Markup:
     """JSON for a `<script type="application/ld+json">` element.
 
     `<`, `>` and `&` are written as JSON escapes, so no text (`</script>`, `<!--`) can end or
-    confuse the script element; JSON readers decode them back.
+    confuse the script element; JSON readers decode them back. Compact: read by machines, and
+    written by json's C encoder (indented JSON is written in pure Python, a tenth of a
+    millisecond a page).
     """
-    text = jsontext.dumps(data)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
