@@ -104,9 +104,10 @@ def _stored_page(
 
 
 def parse(path: Path) -> Page:
-    text = _read_bytes(path).decode("utf-8", "replace")
-    if "\r" in text:  # as text mode reads it: every line ends in "\n"
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    data = _read_bytes(path)
+    if b"\r" in data:  # as text mode reads it: every line ends in "\n"
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    text = data.decode("utf-8", "replace")
     return _scan(text) or _parse_html(text)
 
 
@@ -454,27 +455,38 @@ class _Checker:
                 target.startswith(prefix) and target[len(prefix) :] in page_urls
             ):
                 continue  # to a page, as the generator writes it
-            reason = self._reason(target, page_file, page, depth)
+            if target.startswith("#"):
+                reason = self._own(target, page_file, page)
+            else:
+                reason = self._reason(target, page_file, depth)
             if reason:
                 problems.append(self._problem(page_file, page.link(index), reason))
         return problems
 
-    def _reason(self, target: str, page_file: str, page: Page, depth: int) -> str:
-        """Why a link not yet known to resolve is broken ("" when it is not)."""
-        if target.startswith("#"):
-            fragment = self.fragments.get(target)
-            if fragment is None:
-                fragment = self.fragments[target] = _fragment(target)
-            if fragment and fragment not in page.ids:
-                return f'no element with id="{fragment}" in `{page_file}`'
-            return ""
+    def _own(self, target: str, page_file: str, page: Page) -> str:
+        """Why a link to a place in its own page (`#main`) is broken ("" when it is not)."""
+        fragment = self.fragments.get(target)
+        if fragment is None:
+            fragment = self.fragments[target] = _fragment(target)
+        if fragment and fragment not in page.ids:
+            return f'no element with id="{fragment}" in `{page_file}`'
+        return ""
+
+    def _reason(self, target: str, page_file: str, depth: int) -> str:
+        """Why a link (not to `#` alone) not yet known to resolve is broken ("" when it is
+        not)."""
         for lead in ("../" * depth, self.prefix):
             if target.startswith(lead):
                 rest = target[len(lead) :]
                 reason = self.from_root.get(rest)
                 if reason is None and _FROM_ROOT(rest):
                     path, _, fragment = rest.partition("#")
-                    reason = self.from_root[rest] = self._verdict(path, unquote(fragment))
+                    page = self.page_urls.get(path)  # a page: found without a look
+                    reason = self.from_root[rest] = (
+                        self._fragment_in(page, unquote(fragment))
+                        if page is not None
+                        else self._verdict(path, unquote(fragment))
+                    )
                 if reason is not None:  # the same from any folder this deep
                     if not reason:
                         self.fine[depth].add(target)
@@ -514,6 +526,10 @@ class _Checker:
             found = self.files[path] = self._file_serving(path)
         if found is None:
             return f"no file `{urls.output_file(path)}` in the output"
+        return self._fragment_in(found, fragment)
+
+    def _fragment_in(self, found: str, fragment: str) -> str:
+        """Why a link to this fragment of this file is broken ("" when it is not)."""
         if fragment and found in self.pages and fragment not in self.pages[found].ids:
             return f'no element with id="{fragment}" in `{found}`'
         return ""
