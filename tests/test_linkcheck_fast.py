@@ -69,7 +69,9 @@ def test_every_page_the_generator_writes_is_read_by_the_regular_expression(
     for path in html_pages(real_site):
         text = path.read_text(encoding="utf-8")
         scanned = linkcheck._scan(text)
-        assert scanned is not None, path
+        # Not a wrong result, but a slow one: html.parser reads it (a template or the Markdown
+        # renderer wrote a single-quoted or bare value, or a bare `<`).
+        assert scanned is not None, f"{path} is not regular"
         assert found(scanned) == found(linkcheck._parse_html(text)), path
         assert found(linkcheck.parse(path)) == found(scanned)
 
