@@ -331,6 +331,8 @@ def parse_yaml(text: str, file_label: str, line_offset: int = 0) -> YamlResult:
     """Parse one YAML document; `line_offset` shifts line numbers (front matter)."""
     import yaml
 
+    if _too_deep(text):
+        return YamlResult(None, [_too_deep_problem(file_label, line_offset)])
     loader = _loader_class()(text)
     loader.file_label = file_label
     loader.line_offset = line_offset
@@ -353,11 +355,41 @@ def parse_yaml(text: str, file_label: str, line_offset: int = 0) -> YamlResult:
         return YamlResult(None, [Problem(file_label, line, col, message, _yaml_hint(str(err)))])
     except yaml.YAMLError as err:
         return YamlResult(None, [Problem(file_label, 0, 0, f"invalid YAML: {err}")])
+    except RecursionError:
+        return YamlResult(None, [_too_deep_problem(file_label, line_offset)])
     finally:
         loader.dispose()
         if collecting:
             gc.enable()
     return YamlResult(data, loader.problems)
+
+
+MAX_DEPTH = 200
+"""Lists and mappings nested deeper are refused before parsing: PyYAML's C parser recurses
+once a level, and crashes the process (no exception) some ten thousand levels down."""
+
+
+def _too_deep(text: str) -> bool:
+    """Whether brackets or indentation nest deeper than MAX_DEPTH (an upper bound: brackets in
+    quotes count too, which takes hundreds of them in one file)."""
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        depth = deepest = 0
+        for char in _NOT_A_BRACKET.sub("", text):
+            depth += 1 if char in "[{" else -1
+            deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return True
+    return _DEEP_INDENT.search("\n" + text) is not None  # a literal first: a fast scan
+
+
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEEP_INDENT = re.compile(rf"\n[ -]{{{2 * MAX_DEPTH + 1}}}")
+
+
+def _too_deep_problem(file_label: str, line_offset: int) -> Problem:
+    message = f"the YAML is nested too deeply (more than {MAX_DEPTH} levels of lists or mappings)"
+    hint = "write the data flat: a list of records, each a mapping of plain values"
+    return Problem(file_label, 1 + line_offset, 1, message, hint)
 
 
 @dataclass(frozen=True, slots=True)
