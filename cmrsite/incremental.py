@@ -33,6 +33,8 @@ class IncrementalStaging(Staging):
         self._materialized = False
         self._created: set[str] = {""}
         self._changed: bool | None = None
+        self._old_output = out.is_dir()
+        """Whether there is an old output to reuse files from (a first build has none)."""
 
     def claim(self, relative: str, owner: str) -> Path:
         if relative in self._claimed:
@@ -81,6 +83,8 @@ class IncrementalStaging(Staging):
     def _unrecorded(self, relative: str) -> FileRecord | None:
         """A file of the old output that the cache does not know (it was deleted, or this
         output was built elsewhere): its bytes are read, so equal files still stay as they are."""
+        if not self._old_output:
+            return None
         path = self.out / relative
         try:
             stat = os.stat(path)
