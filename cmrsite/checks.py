@@ -148,7 +148,7 @@ def check_site(
                 continue
         todo.append(index)
 
-    def task(share: list[int]) -> list[tuple[int, tuple[str, tuple[Problem, ...], str] | None]]:
+    def task(share: list[int]) -> list[tuple[int, _Checked | None]]:
         return [
             (index, _check_share(root, *entries[index], *context, allow_html)) for index in share
         ]
@@ -164,7 +164,8 @@ def check_site(
                 digest, findings, html = done
                 document, page_path, facts = entries[index]
                 found[index] = ((digest, document, page_path, facts, *context), findings)
-                markdown.remember(document.body, allow_html, html)
+                if html is not None:
+                    markdown.remember(document.body, allow_html, html)
     current = dict(item for item in found if item is not None)
     _FINDINGS.clear()
     _FINDINGS.update(current)
@@ -186,6 +187,11 @@ _FINDINGS: dict[_FindingsKey, tuple[Problem, ...]] = {}
 """The findings of the site's documents at the last check (the dev server checks again)."""
 
 
+_Checked = tuple[str, tuple[Problem, ...], str | None]
+"""(digest of a document's whole text, its findings, its prepared HTML unless the process that
+asked had it already)."""
+
+
 def _text_digest(raw: str | None) -> str:
     return hashlib.blake2b((raw or "").encode("utf-8"), digest_size=16).hexdigest()
 
@@ -199,14 +205,17 @@ def _check_share(
     editions: AllEditions,
     language: str,
     allow_html: bool,
-) -> tuple[str, tuple[Problem, ...], str] | None:
-    """(digest of the whole text, findings, prepared HTML) of a document; runs in a worker."""
+) -> _Checked | None:
+    """What `_Checked` says of a document; runs in a worker."""
     raw = read_text(root / "content" / document.path, document.label).text
     if raw is None:
         return None
-    html = markdown.prepare_body(document.body, allow_html)
+    html = markdown.prepared(document.body, allow_html)
+    fresh = html is None
+    if html is None:
+        html = markdown.prepare_body(document.body, allow_html)
     found = document_problems(raw, document, page_path, known, edition, editions, language, html)
-    return _text_digest(raw), found, html
+    return _text_digest(raw), found, html if fresh else None
 
 
 def document_problems(

@@ -158,6 +158,11 @@ def prepare(tokens: Sequence[Token], allow_html: bool = False) -> str:
     return str(md.renderer.render(tokens, md.options, {"root": ROOT}))
 
 
+def prepared(body: str, allow_html: bool = False) -> str | None:
+    """The prepared HTML of a document made earlier in this process (or before its fork)."""
+    return _PREPARED.get((body, allow_html))
+
+
 def remember(body: str, allow_html: bool, html: str) -> None:
     """Keep the prepared HTML of a document (made by `prepare`, perhaps in another process)."""
     if len(_PREPARED) >= _PREPARED_LIMIT:

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from . import rebuild
 
 T = TypeVar("T")
+_ReadAhead = tuple[str, Document | None, list[Problem], str | None]
+"""A document read ahead: (path in content/, document, problems, prepared HTML)."""
 
 SITE_FILE = "data/site.yaml"
 EDITIONS_FILE = "data/editions.yaml"
@@ -150,21 +152,28 @@ class Project:
             return True
         return is_safe_content_path(relative) and (self.content / relative).is_file()
 
-    def read_documents_beside(self, work: Callable[[], T]) -> T:
-        """`work()` here while the other cores read every Markdown file of content/ ahead:
-        a document's problems count only once it is asked for (`read_document`)."""
+    def read_documents_beside(self, work: Callable[[], T], allow_html: bool) -> T:
+        """`work()` here while the other cores read every Markdown file of content/ ahead and
+        render its HTML (`markdown.prepared`): a document's problems count only once it is
+        asked for (`read_document`)."""
 
-        def read(share: list[str]) -> list[tuple[str, Document | None, list[Problem]]]:
+        def read(share: list[str]) -> list[_ReadAhead]:
             done = []
             for relative in share:
                 problems: list[Problem] = []
-                done.append((relative, self._read_document(relative, problems), problems))
+                document = self._read_document(relative, problems)
+                html = (
+                    None if document is None else markdown.prepare_body(document.body, allow_html)
+                )
+                done.append((relative, document, problems, html))
             return done
 
         result, shares = parallel.fork_map_beside(read, self.markdown_files(), work)
         for share in shares:
-            for relative, document, problems in share:
+            for relative, document, problems, html in share:
                 self.preread[relative] = (document, problems)
+                if document is not None and html is not None:
+                    markdown.remember(document.body, allow_html, html)
         return result
 
     def markdown_files(self) -> list[str]:
@@ -203,10 +212,11 @@ def load_site(options: Options) -> Loaded:
     project = Project(options.project)
     problems: list[Problem] = []
 
-    def read_data() -> tuple[SiteConfig | None, object]:
-        return _load_config(project, options, problems), project.read_yaml(EDITIONS_FILE, problems)
-
-    config, raw = project.read_documents_beside(read_data)
+    config = _load_config(project, options, problems)
+    allow_html = config.allow_html if config is not None else False
+    raw = project.read_documents_beside(
+        lambda: project.read_yaml(EDITIONS_FILE, problems), allow_html
+    )
     documents: dict[str, Document | None] = {}
 
     def load_document(relative: str, named_in: str, where: Position) -> Document | None:
