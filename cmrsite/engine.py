@@ -28,7 +28,7 @@ from . import cache, deps, parallel
 from .cache import FileRecord
 from .errors import Problem
 from .incremental import IncrementalStaging
-from .model import Document, Edition
+from .model import DateRange, Document, Edition, FrontMatter, Location, Partner, Resource
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -129,10 +129,16 @@ class _Reducers(dict[type, Callable[[Any], Any]]):
     def __init__(self) -> None:
         super().__init__()
         self.known: dict[int, tuple[object, tuple[Callable[[str], str], tuple[str]]]] = {}
+        # The classes pages are made of, named once: each fingerprint's pickle starts with
+        # them in its memo and refers to them (naming a class looks up its module).
+        pickler = pickle.Pickler(io.BytesIO(), protocol=5)
+        pickler.dump(_named_classes())
+        self.named = pickler.memo.copy()
 
     def fingerprint(self, value: object) -> str:
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.memo = self.named
         pickler.dispatch_table = self
         pickler.dump(value)
         return cache.digest(buffer.getvalue())
@@ -167,6 +173,27 @@ class _Reducers(dict[type, Callable[[Any], Any]]):
 
 
 _reduce_natively = operator.methodcaller("__reduce_ex__", 5)
+
+
+def _named_classes() -> tuple[object, ...]:
+    from markupsafe import Markup
+
+    from .pages import PageInfo, YearGroup
+
+    return (
+        date,
+        Markup,
+        _fingerprinted,
+        PageInfo,
+        YearGroup,
+        Edition,
+        Document,
+        FrontMatter,
+        DateRange,
+        Partner,
+        Resource,
+        Location,
+    )
 
 
 def _fingerprinted(value: str) -> str:

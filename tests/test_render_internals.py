@@ -67,6 +67,8 @@ CALLS = """\
 {% for page in [other, page] %}{{ url('') }}|{% endfor %}
 {% macro link(to) %}<a href="{{ url(to) }}">{{ caller() }}</a>{% endmacro %}
 {% call link('editions/') %}{{ url('feed.xml') }}{% endcall %}
+{% macro pair(a, b=2) %}{{ a }}-{{ b }}{% endmacro %}{{ pair(1) }} {{ pair(1, b=3) }}
+{{ 'editions/x/'.startswith('editions/') }} {{ page.path.replace('/', '|') }}
 {% block body %}{% set page = other %}{{ url('invitation/') }}{% endblock %}
 """
 
@@ -92,6 +94,18 @@ def test_page_functions_see_the_page_plain_jinja_gives_them(tmp_path: Path) -> N
     written = ours.get_template("calls.html").render(context)
     assert written == plain.get_template("calls.html").render(context)
     assert written.startswith("../../editions/ ../../../news/ ../../../static/style.")
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("status", [s.value for s in Status])
+def test_the_status_badge_filter_writes_the_macro(status: str) -> None:
+    env = templating.make_environment(REPO / "templates", "en-GB")
+    through_filter = env.from_string("{{ status | status_badge }}").render(status=status)
+    macro = '{% from "_macros.html" import status_badge %}{{ status_badge(status) }}'
+    assert through_filter == env.from_string(macro).render(status=status)
+    assert (through_filter == "") == (status == "past")
 
 
 def _document(body: str) -> Document:
