@@ -13,6 +13,7 @@ import difflib
 import functools
 import hashlib
 import html as htmllib
+import os
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
@@ -207,7 +208,7 @@ def _check_share(
     allow_html: bool,
 ) -> _Checked | None:
     """What `_Checked` says of a document; runs in a worker."""
-    raw = read_text(root / "content" / document.path, document.label).text
+    raw = read_text(os.path.join(root, "content", document.path), document.label).text
     if raw is None:
         return None
     html = markdown.prepared(document.body, allow_html)

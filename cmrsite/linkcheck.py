@@ -103,7 +103,7 @@ def _stored_page(
     return Page.of(_split(targets), lines, cols, set(_split(ids)))
 
 
-def parse(path: Path) -> Page:
+def parse(path: str | Path) -> Page:
     data = _read_bytes(path)
     if b"\r" in data:  # as text mode reads it: every line ends in "\n"
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
@@ -111,7 +111,7 @@ def parse(path: Path) -> Page:
     return _scan(text) or _parse_html(text)
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: str | Path) -> bytes:
     """The bytes of a file, with fewer system calls than `Path.read_bytes` (no `fstat`)."""
     descriptor = os.open(path, os.O_RDONLY)
     try:

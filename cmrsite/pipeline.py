@@ -98,6 +98,8 @@ class Project:
         self.content = root / "content"
         self.templates = root / "templates"
         self.static = root / "templates" / "static"
+        self.content_label = self.label(self.content) + "/"
+        """How paths in content/ start in messages: `content/`."""
         self.read: set[str] = set()
         """Every document read (relative to content/), published or not."""
         self.preread: dict[str, tuple[Document | None, list[Problem]]] = {}
@@ -135,8 +137,12 @@ class Project:
         return self._read_document(relative, problems)
 
     def _read_document(self, relative: str, problems: list[Problem]) -> Document | None:
-        path = self.content / relative
-        label = self.label(path)
+        path = os.path.join(self.content, relative)  # a str: no Path per document
+        label = (
+            self.label(Path(path))
+            if relative.startswith(("/", "."))
+            else self.content_label + relative
+        )
         text = read_text(path, label)
         problems.extend(text.problems)
         if text.text is None:
@@ -534,8 +540,10 @@ def _parsed_pages(
     digests = {name: hashed for name, hashed in stage.digests().items() if name.endswith(".html")}
     new = sorted(name for name, hashed in digests.items() if not memo.has(hashed))
 
+    folder = str(root)
+
     def parse(names: list[str]) -> list[tuple[str, linkcheck.Page]]:
-        return [(name, linkcheck.parse(root / name)) for name in names]
+        return [(name, linkcheck.parse(os.path.join(folder, name))) for name in names]
 
     for share in parallel.fork_map(parse, new):  # on every core: a cold build parses them all
         for name, page in share:

@@ -424,9 +424,10 @@ def decode_utf8(raw: bytes, file_label: str) -> TextResult:
         )
 
 
-def read_text(path: Path, file_label: str) -> TextResult:
+def read_text(path: str | Path, file_label: str) -> TextResult:
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as file:  # a str path spares building a Path per document
+            raw = file.read()
     except OSError as err:
         return TextResult(
             None, [Problem(file_label, 0, 0, f"cannot read the file: {err.strerror}")]
