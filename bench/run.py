@@ -3,8 +3,10 @@
 For each size (20, 1,000 and 10,000 editions by default) it generates the corpus
 (`bench/generate.py`) on tmpfs, then times whole processes, alternating ours and Hugo's:
 
-- cold build (no output, no cache), ours and Hugo's (Hugo keeps no cache: its rebuild costs
-  the same), with the peak memory (max RSS) of each;
+- cold build (no output, no project cache), ours and Hugo's (Hugo keeps no cache: its
+  rebuild costs the same), with the peak memory (max RSS) of each. Ours finds the templates
+  compiled by earlier builds in the user's cache, as Python finds `__pycache__`; it is also
+  timed without them (`CMRSITE_NO_TEMPLATE_CACHE`), as the first build on a machine runs;
 - our rebuild with nothing changed;
 - our rebuild after one summary is edited, as a command (`cmrsite build`), and as the dev
   server does it (a `Builder` kept in memory: save-to-written time);
@@ -71,11 +73,17 @@ def hugo_binary() -> str:
     return found
 
 
-def timed(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
-    """Wall time (s) and peak memory (max RSS of the process and its children, KiB)."""
+def timed(
+    command: list[str], cwd: Path | None = None, fresh_templates: bool = False
+) -> tuple[float, int]:
+    """Wall time (s) and peak memory (max RSS of the process and its children, KiB);
+    `fresh_templates`: without the compiled templates of earlier builds."""
     start = time.perf_counter()
+    env = _env()
+    if fresh_templates:
+        env["CMRSITE_NO_TEMPLATE_CACHE"] = "1"
     process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env()
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
     )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
@@ -97,7 +105,7 @@ def snapshot_code(root: Path) -> None:
     the code's hash, and with it every cache key."""
     global CODE
     CODE = root / "code"
-    clear(CODE)
+    clear(CODE, root / "user-cache")
     shutil.copytree(
         REPO / "cmrsite", CODE / "cmrsite", ignore=shutil.ignore_patterns("__pycache__")
     )
@@ -107,6 +115,8 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["CI"] = "true"  # no progress bar
     env["PYTHONPATH"] = str(CODE)
+    # Compiled templates (see cmrsite/template_cache.py) go beside the snapshot of the code.
+    env["XDG_CACHE_HOME"] = str(CODE.parent / "user-cache")
     return env
 
 
@@ -132,12 +142,16 @@ def bench_size(count: int, root: Path, runs: int, hugo: str, edits: bool) -> dic
     print(f"{count} editions:", flush=True)
     result: dict[str, Any] = {"editions": count}
     cold: list[tuple[float, int]] = []
+    fresh: list[tuple[float, int]] = []
     hugo_cold: list[tuple[float, int]] = []
-    for _ in range(runs):  # alternating, so that both see the same machine
+    for _ in range(runs):  # alternating, so that all see the same machine
         clear(out, cache)
-        cold.append(timed(ours(project, out)))
+        fresh.append(timed(ours(project, out), fresh_templates=True))
         clear(public, hugo_site / "resources", hugo_site / ".hugo_build.lock")
         hugo_cold.append(timed([hugo, "--quiet", "--source", str(hugo_site), "-d", str(public)]))
+        clear(out, cache)
+        cold.append(timed(ours(project, out)))
+    result["cold_fresh_templates"] = median([t for t, _ in fresh])
     result["cold"] = median([t for t, _ in cold])
     result["cold_rss_mib"] = max(m for _, m in cold) / 1024
     result["hugo"] = median([t for t, _ in hugo_cold])
@@ -154,7 +168,7 @@ def bench_size(count: int, root: Path, runs: int, hugo: str, edits: bool) -> dic
             edit_times.append(timed(ours(project, out))[0])
         result["one_edit_cli"] = median(edit_times)
         result["one_edit_serve"] = serve_edit(project, folder / "serve-out", runs)
-    for key in ("cold", "no_change", "one_edit_cli"):
+    for key in ("cold", "cold_fresh_templates", "no_change", "one_edit_cli"):
         if key in result:
             result[f"{key}_vs_hugo"] = result[key] / result["hugo"]
     print(json.dumps(result, indent=1), flush=True)
@@ -203,13 +217,14 @@ def markdown_table(results: list[dict[str, Any]], real: dict[str, Any] | None) -
         )
 
     lines = [
-        "| editions | Hugo cold | ours cold | ratio | ours no change | ratio | one edit (CLI) "
-        "| one edit (serve) | peak memory ours / Hugo |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| editions | Hugo cold | ours cold | ratio | templates compiled afresh | ratio "
+        "| ours no change | ratio | one edit (CLI) | one edit (serve) | peak memory ours / Hugo |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
             f"| {r['editions']:,} | {ms(r['hugo'])} | {ms(r['cold'])} | {r['cold_vs_hugo']:.2f}× "
+            f"| {ms(r['cold_fresh_templates'])} | {r['cold_fresh_templates_vs_hugo']:.2f}× "
             f"| {ms(r['no_change'])} | {r['no_change_vs_hugo']:.2f}× "
             f"| {ms(r.get('one_edit_cli'))} | {ms(r.get('one_edit_serve'))} "
             f"| {r['cold_rss_mib']:.0f} / {r['hugo_rss_mib']:.0f} MiB |"
