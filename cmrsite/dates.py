@@ -35,13 +35,19 @@ def _babel_format_date() -> Any:
 
 
 @functools.cache
-def _interval_patterns(language: str) -> dict[str, list[str]]:
-    """CLDR's day-month-year interval patterns, with full month names (`MMM` -> `MMMM`)."""
+def _interval_patterns(language: str) -> dict[str, list[Any]]:
+    """CLDR's day-month-year interval patterns, with full month names (`MMM` -> `MMMM`),
+    parsed (what `format_date` does with a pattern on each call)."""
+    from babel.dates import parse_pattern
+
     patterns = _locale(language).interval_formats.get("yMMMd") or {}
     return {
-        field: [re.sub(r"(?<!M)MMM(?!M)", "MMMM", part) for part in parts]
+        field: [parse_pattern(re.sub(r"(?<!M)MMM(?!M)", "MMMM", part)) for part in parts]
         for field, parts in patterns.items()
     }
+
+
+_TRAILING_DASH = re.compile(r"\s*–\s*$")
 
 
 @functools.cache
@@ -65,9 +71,9 @@ def format_range_parts(dates: DateRange, language: str) -> tuple[str, str, str]:
     if not parts or len(parts) != 2:
         return (format_day(start, language), " – ", format_day(end, language))
     locale = _locale(language)
-    first = str(_format_date(start, parts[0], locale=locale))
-    second = str(_format_date(end, parts[1], locale=locale))
-    match = re.search(r"\s*–\s*$", first)
+    first = str(parts[0].apply(start, locale))
+    second = str(parts[1].apply(end, locale))
+    match = _TRAILING_DASH.search(first)
     if match is None:
         return (first, "", second)
     # CLDR puts thin spaces around the dash; within a month there is none (`21–23`),

@@ -104,7 +104,9 @@ def home_page(site: Site) -> Page:
 
 def archive_page(site: Site) -> Page:
     info = _info(site, urls.ARCHIVE, "All editions", "Every edition of the series, by year.")
-    return Page(info, "archive.html", {"years": by_year(site.editions)})
+    # Each edition's status on the build's day, by slug, as its own page has it in "status".
+    statuses = {e.slug: e.status(site.today).value for e in site.editions}
+    return Page(info, "archive.html", {"years": by_year(site.editions), "statuses": statuses})
 
 
 def edition_page(site: Site, edition: Edition, next_edition: Edition | None) -> Page:

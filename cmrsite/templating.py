@@ -182,13 +182,13 @@ def time_range(dates: DateRange, language: str) -> Markup:
     end = _time(dates.end, second)
     if not first:
         return Markup(end)
-    return Markup(_time(dates.start, first) + str(escape(separator)) + end)
+    return Markup(_time(dates.start, first) + _escape_text(separator) + end)
 
 
 def _time(day: date, text: str) -> str:
     # Plain text, made Markup once whole (Markup + str would escape the str). An ISO date is
     # digits and dashes: only the text needs escaping.
-    return f'<time datetime="{day.isoformat()}">{escape(text)}</time>'
+    return f'<time datetime="{day.isoformat()}">{_escape_text(text)}</time>'
 
 
 def template_problem(error: Exception, templates_dir: Path, label_root: Path) -> Problem:
