@@ -17,7 +17,7 @@ import jinja2.runtime
 import markupsafe
 from markupsafe import Markup, escape
 
-from . import assets, structured, urls
+from . import assets, structured, template_cache, urls
 from .dates import format_day, format_month_year, format_range_parts
 from .errors import Problem
 from .model import DateRange
@@ -121,6 +121,7 @@ def make_environment(templates_dir: Path, language: str) -> jinja2.Environment:
         # no file is checked again on each render, and every template stays in a plain dict.
         auto_reload=False,
         cache_size=-1,
+        bytecode_cache=template_cache.bytecode_cache(),
     )
     env.filters["time_range"] = lambda dates: time_range(dates, language)
     env.filters["day"] = lambda day: format_day(day, language)

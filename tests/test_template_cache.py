@@ -1,0 +1,67 @@
+"""Compiled templates are kept between builds (as `__pycache__` keeps modules): a build that
+finds them gives the same bytes, a changed template is compiled again, and a cache folder
+that cannot be used costs nothing but the compile."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import clean_env, run_cli
+
+
+def files_of(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def build(project: Path, out: Path, cache_home: Path, **extra: str) -> dict[str, bytes]:
+    env = clean_env(XDG_CACHE_HOME=str(cache_home), **extra)
+    result = run_cli(project, "build", "--today", "2024-10-01", "--out", str(out), env=env)
+    assert result.code == 0, result.stderr
+    return files_of(out)
+
+
+def cached_templates(cache_home: Path) -> list[Path]:
+    return sorted((cache_home / "cmrsite" / "templates").rglob("*.cache"))
+
+
+def test_a_second_build_uses_the_compiled_templates_and_gives_the_same_bytes(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    project, cache_home = make_site(), tmp_path / "cache"
+    first = build(project, tmp_path / "a", cache_home)
+    kept = cached_templates(cache_home)
+    assert len(kept) >= 5  # base, home, archive, edition, ... each compiled once
+    stamps = {path: path.stat().st_mtime_ns for path in kept}
+    second = build(project, tmp_path / "b", cache_home)
+    assert second == first
+    assert {path: path.stat().st_mtime_ns for path in cached_templates(cache_home)} == stamps
+    uncached = build(project, tmp_path / "c", tmp_path / "other", CMRSITE_NO_TEMPLATE_CACHE="1")
+    assert uncached == first
+    assert not (tmp_path / "other" / "cmrsite").exists()
+
+
+def test_a_changed_template_is_compiled_again(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    project, cache_home = make_site(), tmp_path / "cache"
+    build(project, tmp_path / "a", cache_home)
+    base = project / "templates" / "base.html"
+    base.write_text(base.read_text("utf-8").replace("</body>", "<p>changed</p></body>"), "utf-8")
+    changed = build(project, tmp_path / "b", cache_home)
+    assert b"<p>changed</p>" in changed["index.html"]
+
+
+def test_a_cache_folder_that_cannot_be_written_is_not_used(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    project = make_site()
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would go", "utf-8")
+    expected = build(project, tmp_path / "a", tmp_path / "fine")
+    assert build(project, tmp_path / "b", blocked) == expected
+    if os.geteuid() != 0:  # root writes anywhere
+        readonly = tmp_path / "readonly"
+        readonly.mkdir(mode=0o500)
+        assert build(project, tmp_path / "c", readonly) == expected
