@@ -4,10 +4,6 @@ The feed is the template `templates/feed.xml` fed the small context prepared her
 from the front matter's `published`, never from the clock. Ids are tag URIs (RFC 4151), as
 recommended for Atom: `tag:<host>,<published date>:<path>`, so an entry keeps its id when the
 site moves to another folder; the host is the base URL's (`clusters-meet-regions` without one).
-
-While the project's template is the one this repository ships (`STOCK_TEMPLATE`), the same text
-is written here without Jinja, which spares compiling the template on every build; an edited
-template is rendered as it is. `tests/test_publish_fast.py` compares the two writers.
 """
 
 from __future__ import annotations
@@ -25,40 +21,6 @@ from . import markdown, urls
 from .model import Document, Site
 
 TEMPLATE = "feed.xml"
-STOCK_TEMPLATE = """\
-<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{{ feed.language }}">
-  <id>{{ feed.id }}</id>
-  <title>{{ feed.title }}</title>
-  {% if feed.subtitle %}
-  <subtitle>{{ feed.subtitle }}</subtitle>
-  {% endif %}
-  <link rel="self" type="application/atom+xml" href="{{ feed.self_url }}"/>
-  <link rel="alternate" type="text/html" href="{{ feed.home_url }}"/>
-  <updated>{{ feed.updated }}</updated>
-  <author>
-    <name>{{ feed.author }}</name>
-    {% if feed.author_url %}
-    <uri>{{ feed.author_url }}</uri>
-    {% endif %}
-  </author>
-  <generator>cmrsite</generator>
-{% for entry in entries %}
-  <entry>
-    <id>{{ entry.id }}</id>
-    <title>{{ entry.title }}</title>
-    <link rel="alternate" type="text/html" href="{{ entry.url }}"/>
-    <published>{{ entry.published }}</published>
-    <updated>{{ entry.published }}</updated>
-    {% if entry.summary %}
-    <summary>{{ entry.summary }}</summary>
-    {% endif %}
-    <content type="html" xml:base="{{ entry.url }}">{{ entry.content }}</content>
-  </entry>
-{% endfor %}
-</feed>
-"""
-"""`templates/feed.xml` as shipped: what `_stock_text` writes without Jinja."""
 FEED_TAG_DATE = "2022"
 """The date part of the feed's own id: the year the series began. Never change it: feed readers
 know the feed by its id."""
@@ -181,51 +143,5 @@ def context(site: Site) -> dict[str, Any]:
     }
 
 
-def render(env: jinja2.Environment, site: Site, template_is_stock: bool = False) -> bytes:
-    """The feed through the project's template, or written directly when the caller found
-    that template to be `STOCK_TEMPLATE` (see `publish.template_is_stock`)."""
-    if template_is_stock:
-        return _stock_text(context(site)).encode("utf-8")
+def render(env: jinja2.Environment, site: Site) -> bytes:
     return env.get_template(TEMPLATE).render(context(site)).encode("utf-8")
-
-
-def _stock_text(values: dict[str, Any]) -> str:
-    """What `STOCK_TEMPLATE` renders from `values`, each value escaped as autoescape does."""
-    feed = values["feed"]
-    out = [
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{escape(feed["language"])}">\n'
-        f"  <id>{escape(feed['id'])}</id>\n"
-        f"  <title>{escape(feed['title'])}</title>\n"
-    ]
-    if feed["subtitle"]:
-        out.append(f"  <subtitle>{escape(feed['subtitle'])}</subtitle>\n")
-    out.append(
-        f'  <link rel="self" type="application/atom+xml" href="{escape(feed["self_url"])}"/>\n'
-        f'  <link rel="alternate" type="text/html" href="{escape(feed["home_url"])}"/>\n'
-        f"  <updated>{escape(feed['updated'])}</updated>\n"
-        "  <author>\n"
-        f"    <name>{escape(feed['author'])}</name>\n"
-    )
-    if feed["author_url"]:
-        out.append(f"    <uri>{escape(feed['author_url'])}</uri>\n")
-    out.append("  </author>\n  <generator>cmrsite</generator>\n")
-    out.extend(_stock_entry(entry) for entry in values["entries"])
-    out.append("</feed>\n")
-    return "".join(out)
-
-
-def _stock_entry(entry: Entry) -> str:
-    url, published = escape(entry.url), escape(entry.published)
-    summary = f"    <summary>{escape(entry.summary)}</summary>\n" if entry.summary else ""
-    return (
-        "  <entry>\n"
-        f"    <id>{escape(entry.id)}</id>\n"
-        f"    <title>{escape(entry.title)}</title>\n"
-        f'    <link rel="alternate" type="text/html" href="{url}"/>\n'
-        f"    <published>{published}</published>\n"
-        f"    <updated>{published}</updated>\n"
-        f"{summary}"
-        f'    <content type="html" xml:base="{url}">{escape(entry.content)}</content>\n'
-        "  </entry>\n"
-    )

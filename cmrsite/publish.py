@@ -44,34 +44,13 @@ def makers(site: Site, page_paths: Iterable[str], env: jinja2.Environment) -> di
             ),
         ]
 
-    def feed() -> list[Output]:
-        stock = template_is_stock(env, feeds.TEMPLATE, feeds.STOCK_TEMPLATE)
-        return [Output(urls.FEED, feeds.render(env, site, stock), "the Atom feed")]
-
-    def site_map() -> list[Output]:
-        stock = template_is_stock(env, sitemap.TEMPLATE, sitemap.STOCK_TEMPLATE)
-        return [Output(urls.SITEMAP, sitemap.render(env, site, paths, stock), "the sitemap")]
-
     return {
-        "feed": feed,
-        "sitemap": site_map,
+        "feed": lambda: [Output(urls.FEED, feeds.render(env, site), "the Atom feed")],
+        "sitemap": lambda: [Output(urls.SITEMAP, sitemap.render(env, site, paths), "the sitemap")],
         "robots": lambda: [Output(urls.ROBOTS, sitemap.robots(site), "robots.txt")],
         "calendars": calendars,
         "open data": lambda: [Output(urls.OPEN_DATA, opendata.render(site), "the open data")],
     }
-
-
-def template_is_stock(env: jinja2.Environment, name: str, stock_source: str) -> bool:
-    """Whether the template `name` is `stock_source` as shipped, rendered with the options of
-    `templating.make_environment` (which decide its whitespace and escaping): then its module
-    may write the same text without Jinja. A missing template raises TemplateNotFound, as
-    rendering it would."""
-    if env.loader is None or not (env.autoescape is True and env.trim_blocks):
-        return False
-    if not (env.lstrip_blocks and env.keep_trailing_newline) or env.finalize is not None:
-        return False
-    source, _, _ = env.loader.get_source(env, name)
-    return source == stock_source
 
 
 def outputs(

@@ -1,15 +1,12 @@
-"""The direct writers of the open data, the feed and the sitemap give the bytes of the general
-ones: `jsontext.dumps(opendata.document(site))`, and the shipped templates rendered by Jinja.
-Compared on the real site, on records of any text and number (hypothesis), and with edited
-templates, which must still be rendered as they are."""
+"""The direct writer of the open data gives the bytes of the general one,
+`jsontext.dumps(opendata.document(site))`: compared on the real site and on records of any text
+and number (hypothesis)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 import jinja2
 import pytest
@@ -17,7 +14,7 @@ from conftest import REAL_TODAY, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cmrsite import deps, feeds, jsontext, opendata, publish, sitemap, templating, urls
+from cmrsite import deps, jsontext, opendata, templating
 from cmrsite.model import (
     Article,
     DateRange,
@@ -32,7 +29,6 @@ from cmrsite.model import (
     SiteConfig,
     Status,
 )
-from cmrsite.pages import plan
 from cmrsite.pipeline import Options, load
 
 BASES = ["/", "https://example.org/sub/", "https://example.org/a&b'<c>\"/"]
@@ -53,31 +49,14 @@ def env() -> jinja2.Environment:
     return templating.make_environment(REPO / "templates", "en-GB")
 
 
-# --- the shipped templates are the stock ones -------------------------------------------------
-
-
-def test_shipped_templates_are_the_stock_templates(env: jinja2.Environment) -> None:
-    assert (REPO / "templates" / feeds.TEMPLATE).read_text("utf-8") == feeds.STOCK_TEMPLATE
-    assert (REPO / "templates" / sitemap.TEMPLATE).read_text("utf-8") == sitemap.STOCK_TEMPLATE
-    for module in (feeds, sitemap):
-        assert publish.template_is_stock(env, module.TEMPLATE, module.STOCK_TEMPLATE)
-
-
 # --- the real site -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("base_url", BASES)
-def test_real_site_outputs_are_those_of_the_general_writers(
-    env: jinja2.Environment, base_url: str
-) -> None:
+def test_real_site_open_data_is_the_general_writer_s(base_url: str) -> None:
     site = real_site(base_url)
-    paths = [page.info.path for page in plan(site)]
     assert opendata.render(site) == general_open_data(site)
     assert json.loads(opendata.render(site)) == json.loads(general_open_data(site))
-    direct_feed = feeds.render(env, site, template_is_stock=True)
-    assert direct_feed == feeds.render(env, site, template_is_stock=False)
-    direct_map = sitemap.render(env, site, paths, template_is_stock=True)
-    assert direct_map == sitemap.render(env, site, paths, template_is_stock=False)
 
 
 def test_open_data_reads_what_the_record_dictionaries_read() -> None:
@@ -184,18 +163,6 @@ def test_open_data_of_any_records_is_the_general_writers(site: Site) -> None:
     assert opendata.render(site) == general_open_data(site)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(site=sites(), extra_paths=st.lists(SOME_TEXT, max_size=3))
-def test_feed_and_sitemap_of_any_site_are_the_templates(
-    env: jinja2.Environment, site: Site, extra_paths: list[str]
-) -> None:
-    paths = [page.info.path for page in plan(site)] + extra_paths + [urls.NOT_FOUND]
-    direct_feed = feeds.render(env, site, template_is_stock=True)
-    assert direct_feed == feeds.render(env, site, template_is_stock=False)
-    direct_map = sitemap.render(env, site, paths, template_is_stock=True)
-    assert direct_map == sitemap.render(env, site, paths, template_is_stock=False)
-
-
 @pytest.mark.parametrize(
     "change",
     [{"participants": True}, {"bilateral_meetings": 2**70}, {"title": 3}, {"country_code": b"RO"}],
@@ -211,21 +178,3 @@ def test_an_unusual_value_is_written_by_the_general_writer(change: dict[str, obj
             opendata.render(odd)
         return
     assert opendata.render(odd) == expected
-
-
-# --- an edited template is rendered as it is --------------------------------------------------
-
-
-@pytest.mark.parametrize("module", [feeds, sitemap])
-def test_an_edited_template_is_rendered_by_jinja(tmp_path: Path, module: object) -> None:
-    templates = tmp_path / "templates"
-    shutil.copytree(REPO / "templates", templates)
-    name: str = module.TEMPLATE  # type: ignore[attr-defined]
-    stock: str = module.STOCK_TEMPLATE  # type: ignore[attr-defined]
-    (templates / name).write_text(stock.replace("</", "<!-- edited --></", 1), encoding="utf-8")
-    env = templating.make_environment(templates, "en-GB")
-    assert not publish.template_is_stock(env, name, stock)
-    site = real_site("https://example.org/sub/")
-    paths = [page.info.path for page in plan(site)]
-    made = publish.makers(site, paths, env)["feed" if module is feeds else "sitemap"]()
-    assert b"<!-- edited -->" in made[0].data
