@@ -242,10 +242,11 @@ def render_pages(
     if not todo:
         return []
     env = make_env()
-    compile_all(env)
+    workers = max(1, min(parallel.worker_count(), len(todo) // parallel.MIN_ITEMS_PER_WORKER))
+    if workers > 1:
+        compile_all(env)  # else each template is compiled when first used, if it is
     job = _Job(env, site, stage, render, problem, recorder)
     progress = Progress(len(todo))
-    workers = max(1, min(parallel.worker_count(), len(todo) // parallel.MIN_ITEMS_PER_WORKER))
     parent = os.getpid()
 
     def task(share: list[tuple[str, str, Page]]) -> _Result:

@@ -1,4 +1,6 @@
-"""The Jinja environment: autoescaping, strict undefined values, the filters templates use."""
+"""The Jinja environment: autoescaping, strict undefined values, the filters templates use,
+and the shortcuts that make rendering ten thousand pages cheap (each tested against plain
+Jinja and markupsafe in tests/test_render_internals.py)."""
 
 from __future__ import annotations
 
