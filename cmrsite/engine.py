@@ -211,6 +211,8 @@ class _Job:
     render: RenderPage
     problem: TemplateProblem
     recorder: deps.Recorder | None
+    key: str
+    """The site key, for the pages whose own key is made by the worker (see `page_keys`)."""
 
 
 _Staged = tuple[str, str, str, FileRecord | None, frozenset[deps.Read] | None]
@@ -233,23 +235,30 @@ def render_pages(
 
     With a `recorder` (the one `make_env`'s environment reports to, see `deps`), what each
     rendered page read of the documents goes into `reads`, by output file."""
-    todo: list[tuple[str, str, Page]] = []
-    for page, page_fingerprint in zip(pages, page_keys(key, pages), strict=True):
-        relative = page.output_file
-        stage.claim(relative, "a page")
-        if not stage.keep(relative, page_fingerprint):
-            todo.append((relative, page_fingerprint, page))
+    todo: list[tuple[str, str | None, Page]] = []
+    if not stage.previous.files:
+        # Nothing recorded, nothing to keep: each page's key is computed where it is
+        # rendered, on every core, only to be recorded for the next build.
+        for page in pages:
+            stage.claim(page.output_file, "a page")
+            todo.append((page.output_file, None, page))
+    else:
+        for page, page_fingerprint in zip(pages, page_keys(key, pages), strict=True):
+            relative = page.output_file
+            stage.claim(relative, "a page")
+            if not stage.keep(relative, page_fingerprint):
+                todo.append((relative, page_fingerprint, page))
     if not todo:
         return []
     env = make_env()
     workers = max(1, min(parallel.worker_count(), len(todo) // parallel.MIN_ITEMS_PER_WORKER))
     if workers > 1:
         compile_all(env)  # else each template is compiled when first used, if it is
-    job = _Job(env, site, stage, render, problem, recorder)
+    job = _Job(env, site, stage, render, problem, recorder, key)
     progress = Progress(len(todo))
     parent = os.getpid()
 
-    def task(share: list[tuple[str, str, Page]]) -> _Result:
+    def task(share: list[tuple[str, str | None, Page]]) -> _Result:
         # Only the parent draws: its share is 1/workers of the whole.
         shown = progress if os.getpid() == parent else None
         return _render_share(job, share, shown, workers)
@@ -269,14 +278,18 @@ def render_pages(
 
 
 def _render_share(
-    job: _Job, share: list[tuple[str, str, Page]], progress: Progress | None, workers: int
+    job: _Job, share: list[tuple[str, str | None, Page]], progress: Progress | None, workers: int
 ) -> _Result:
     """Render and stage a share of the pages; runs in the parent or in a forked worker."""
     import jinja2
 
     staged: list[_Staged] = []
     problems: list[Problem] = []
-    for relative, page_fingerprint, page in share:
+    reducers = _Reducers()
+    for relative, known_fingerprint, page in share:
+        page_fingerprint = known_fingerprint
+        if page_fingerprint is None:
+            page_fingerprint = _page_key(job.key, page, reducers)
         try:
             data, page_reads = render_traced(job.env, job.site, page, job.render, job.recorder)
         except jinja2.TemplateError as error:
