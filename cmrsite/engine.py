@@ -67,16 +67,17 @@ def input_digests(project: Path) -> dict[str, str]:
     """The content hash of every input file (data/, content/, templates/), by its path
     relative to the project. The dev server keeps them and updates only the saved files."""
     found: dict[str, str] = {}
+    root = os.path.join(project, "")
     for folder in cache.INPUT_FOLDERS:
-        for dirpath, _, filenames in os.walk(project / folder):
+        for dirpath, _, filenames in os.walk(root + folder):
+            prefix = dirpath[len(root) :].replace(os.sep, "/") + "/"  # no relpath per file
             for name in filenames:
-                path = os.path.join(dirpath, name)
                 try:
-                    with open(path, "rb") as file:
+                    with open(os.path.join(dirpath, name), "rb") as file:
                         data = file.read()
                 except OSError:
                     data = b"\0unreadable"
-                found[os.path.relpath(path, project).replace(os.sep, "/")] = cache.digest(data)
+                found[prefix + name] = cache.digest(data)
     return found
 
 
