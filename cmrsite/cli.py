@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .dates import resolve_today
 from .errors import Problem, SiteError, UsageError
@@ -153,6 +155,22 @@ RUNNERS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
 }
 
 
+_FINISHED_COMMAND: str | None = None
+"""A command after which nothing is left to do but exit (`build`, `check`)."""
+
+
+def exit_with(code: int) -> NoReturn:
+    """Exit the command-line process with `code`. After a build or check, without tearing the
+    interpreter down: freeing a large site object by object (and the collection Python runs
+    at exit) cost a tenth of a second at 10,000 editions, for memory the system takes back
+    anyway. No atexit handler of ours runs after these commands (the dev server's does)."""
+    if _FINISHED_COMMAND is None:
+        sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None, default_project: Path | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
@@ -164,6 +182,8 @@ def main(argv: Sequence[str] | None = None, default_project: Path | None = None)
     args = parser.parse_args(args_list)
     command = args.command or "build"
     project = (args.project or default_project or Path.cwd()).resolve()
+    global _FINISHED_COMMAND
+    _FINISHED_COMMAND = command if command in ("build", "check") else None
     try:
         return RUNNERS[command](args, project)
     except SiteError as error:
