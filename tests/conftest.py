@@ -4,12 +4,14 @@ and the real site built once per test session."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import NamedTuple
 
 import pytest
@@ -180,3 +182,12 @@ def html_pages(site: Path) -> list[Path]:
 
 def read(site: Path, relative: str) -> str:
     return (site / relative).read_text(encoding="utf-8")
+
+
+def bench_generator() -> ModuleType:
+    """`bench/generate.py` as a module: the benchmark's corpus generator, for tests at scale."""
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

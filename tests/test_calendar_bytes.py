@@ -10,17 +10,15 @@ parser to the values it was made from.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
 import icalendar
 import pytest
-from conftest import REAL_TODAY, REPO, clean_env
+from conftest import REAL_TODAY, REPO, bench_generator, clean_env
 
 from cmrsite import calendar, urls
 from cmrsite.model import DateRange, Document, Edition, FrontMatter, Location, Site, Status
@@ -161,18 +159,10 @@ def test_the_real_sites_calendars_are_the_librarys_bytes(base_url: str | None) -
     assert_same_as_library(site)
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Site:
     """The benchmark's generated corpus (Unicode city names, summaries with descriptions)."""
-    project: Path = _generator().generate(150, tmp_path_factory.mktemp("corpus"))[0]
+    project: Path = bench_generator().generate(150, tmp_path_factory.mktemp("corpus"))[0]
     site, problems = load(Options(project, date(2025, 6, 1)))
     assert site is not None, problems
     return site

@@ -6,7 +6,6 @@ Sites come from the benchmark's corpus generator (`bench/generate.py`), at small
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import re
@@ -14,10 +13,10 @@ import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import bench_generator
 
 from cmrsite import cache, engine, parallel, pipeline, progress
 
@@ -25,15 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2025, 6, 1)
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GENERATE = _generator()
+GENERATE = bench_generator()
 
 
 def make_project(tmp_path: Path, count: int = 24) -> Path:
