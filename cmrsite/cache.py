@@ -11,6 +11,7 @@ Everything lives in `.cache/cmrsite/` of the project (git-ignored); deleting it 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -86,6 +87,7 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
+@functools.cache  # the code does not change while a process runs
 def code_digest() -> str:
     """The package's own source: a change to the generator invalidates everything it made."""
     package = Path(__file__).parent

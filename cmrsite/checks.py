@@ -126,8 +126,9 @@ def check_site(
 ) -> list[Problem]:
     """Every content check over a loaded site; `site_files` are the copied files' output paths.
 
-    Each document is read and parsed once, on every core (see `_check_share`): the checks read
-    its tokens, and its HTML is rendered from them and kept for the pages (`markdown.prepare`).
+    Documents are checked on every core (see `_check_share`), from their HTML as the loader's
+    read-ahead prepared it (`markdown.prepared`), or prepared here and kept for the pages;
+    a document is parsed into blocks only to place a finding (`Located.blocks`).
     Each document's findings are kept by its text and what they depend on (the site's paths,
     the records' dates), so a rebuild after one save checks one document again."""
     known = KnownPaths.of(site, site_files, pages)

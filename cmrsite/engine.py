@@ -30,6 +30,7 @@ from .errors import Problem
 from .incremental import IncrementalStaging
 from .model import DateRange, Document, Edition, FrontMatter, Location, Partner, Resource
 from .progress import Progress
+from .sources import files_under
 
 if TYPE_CHECKING:
     import jinja2
@@ -67,17 +68,14 @@ def input_digests(project: Path) -> dict[str, str]:
     """The content hash of every input file (data/, content/, templates/), by its path
     relative to the project. The dev server keeps them and updates only the saved files."""
     found: dict[str, str] = {}
-    root = os.path.join(project, "")
     for folder in cache.INPUT_FOLDERS:
-        for dirpath, _, filenames in os.walk(root + folder):
-            prefix = dirpath[len(root) :].replace(os.sep, "/") + "/"  # no relpath per file
-            for name in filenames:
-                try:
-                    with open(os.path.join(dirpath, name), "rb") as file:
-                        data = file.read()
-                except OSError:
-                    data = b"\0unreadable"
-                found[prefix + name] = cache.digest(data)
+        for relative, path in files_under(project / folder):
+            try:
+                with open(path, "rb") as file:
+                    data = file.read()
+            except OSError:
+                data = b"\0unreadable"
+            found[f"{folder}/{relative}"] = cache.digest(data)
     return found
 
 

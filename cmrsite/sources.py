@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -422,6 +423,17 @@ def decode_utf8(raw: bytes, file_label: str) -> TextResult:
                 )
             ],
         )
+
+
+def files_under(folder: str | Path) -> Iterator[tuple[str, str]]:
+    """(path relative to `folder` with `/`, full path) of every file below it, as os.walk
+    finds them (no Path per file: content/ may hold tens of thousands)."""
+    root = os.path.join(folder, "")
+    for dirpath, _, filenames in os.walk(root):
+        prefix = dirpath[len(root) :].replace(os.sep, "/")
+        prefix = prefix + "/" if prefix else ""
+        for name in filenames:
+            yield prefix + name, os.path.join(dirpath, name)
 
 
 def read_text(path: str | Path, file_label: str) -> TextResult:
