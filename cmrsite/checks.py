@@ -13,13 +13,15 @@ import difflib
 import functools
 import hashlib
 import html as htmllib
+import importlib.util
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
 from . import compiled_markdown, markdown, parallel, urls
@@ -158,7 +160,7 @@ def check_site(
     if todo:  # loaded once, before the workers start, rather than in each of them
         # (markdown-it-py is loaded by the first document the compiled parser leaves to it)
         compiled_markdown.parser()
-        import ftfy  # noqa: F401
+        ftfy_is_bad()
 
     for share in parallel.fork_map(task, todo):
         for index, done in share:
@@ -312,29 +314,58 @@ def find_mojibake(line: str) -> list[tuple[int, str, str | None]]:
     found: list[tuple[int, str, str | None]] = []
     if line.isascii():
         return found
-    for match in re.finditer(r"[^ \t]+", line):
+    for match in _NON_ASCII_WORD.finditer(line):
         word = match.group()
-        if word.isascii():
-            continue
         verdict = _word_verdict(word)
         if verdict is not None:
             found.append((match.start() + 1, word, verdict[0]))
     return found
 
 
+_NON_ASCII_WORD = re.compile(r"(?<![^ \t])[^ \t]*[^\x00-\x7f][^ \t]*")
+"""A word (split at spaces and tabs) with a character that is not ASCII: only these can be
+mis-encoded. (Matches start only where words do: a long ASCII word is scanned once.)"""
+
+
 @functools.lru_cache(maxsize=4096)
 def _word_verdict(word: str) -> tuple[str | None] | None:
     """None for a word that looks right; else (the likely intended word, or None). Kept by
-    word: city names and typographic quotes come back in every document."""
-    import ftfy  # loaded by the first line that is not plain ASCII
-    from ftfy.badness import is_bad
+    word: city names and typographic quotes come back in every document.
+
+    ftfy's `fix_encoding` returns a word that its `is_bad` passes as it is, so the rest of
+    ftfy is only loaded for a word that test flags."""
+    if not ftfy_is_bad()(word):
+        fixed = _reread(word)
+        return (fixed,) if fixed != word else None
+    import ftfy
 
     fixed = ftfy.fix_encoding(word)
     if fixed == word:
         fixed = _reread(word)
-    if fixed != word:
-        return (fixed,)
-    return (None,) if is_bad(word) else None
+    return (fixed,) if fixed != word else (None,)
+
+
+@functools.cache
+def ftfy_is_bad() -> Callable[[str], bool]:
+    """`ftfy.badness.is_bad`, ftfy's test for mojibake, loaded from its module's file alone.
+
+    Importing `ftfy.badness` first imports the whole `ftfy` package (its fixers, HTML entity
+    tables, wcwidth: some 30 ms of each build), for a module that needs only `re`. Should
+    ftfy's layout ever change, the package's own import is used."""
+    spec = importlib.util.find_spec("ftfy")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    if folders:
+        path = os.path.join(folders[0], "badness.py")
+        alone = importlib.util.spec_from_file_location("cmrsite._ftfy_badness", path)
+        if alone is not None and alone.loader is not None and os.path.isfile(path):
+            module = importlib.util.module_from_spec(alone)
+            alone.loader.exec_module(module)
+            is_bad = getattr(module, "is_bad", None)
+            if callable(is_bad):
+                return cast(Callable[[str], bool], is_bad)
+    from ftfy.badness import is_bad as package_is_bad
+
+    return package_is_bad
 
 
 FALLBACK_CODE_PAGES = ("cp874", "cp1252", "cp1250", "cp1251", "cp1257")
