@@ -228,10 +228,13 @@ def render_pages(
     problem: TemplateProblem,
     recorder: deps.Recorder | None = None,
     reads: dict[str, frozenset[deps.Read]] | None = None,
+    beside: Callable[[], object] = lambda: None,
 ) -> list[Problem]:
     """Stage every page: unchanged ones are kept, the others rendered (in parallel when there
     are many). Returns template problems, each once.
 
+    `beside()` runs in this process while the workers start rendering (the build makes its
+    feeds and calendars there), before this process renders its part.
     With a `recorder` (the one `make_env`'s environment reports to, see `deps`), what each
     rendered page read of the documents goes into `reads`, by output file."""
     todo: list[tuple[str, str | None, Page]] = []
@@ -248,6 +251,7 @@ def render_pages(
             if not stage.keep(relative, page_fingerprint):
                 todo.append((relative, page_fingerprint, page))
     if not todo:
+        beside()
         return []
     env = make_env()
     workers = max(1, min(parallel.worker_count(), len(todo) // parallel.MIN_ITEMS_PER_WORKER))
@@ -263,7 +267,7 @@ def render_pages(
         return _render_share(job, share, shown, workers)
 
     try:
-        results = parallel.fork_map(task, todo, workers)
+        results = parallel.fork_map_beside(task, todo, beside, workers - 1)[1]
     finally:
         progress.close()
     problems: list[Problem] = []

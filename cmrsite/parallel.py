@@ -17,6 +17,7 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 B = TypeVar("B")
+A = TypeVar("A")
 
 MIN_ITEMS_PER_WORKER = 48
 """Below this many items per worker, running serially is faster than forking."""
@@ -38,49 +39,97 @@ def shares(items: Sequence[T], count: int) -> list[list[T]]:
     return [list(items[start::count]) for start in range(count)]
 
 
+CHUNKS_PER_PROCESS = 4
+"""Work is cut into this many chunks per process, taken one at a time by whichever process
+is free: a process slowed by another job on its core, or by heavier items, takes fewer."""
+
+
 def fork_map(
     task: Callable[[list[T]], R], items: Sequence[T], workers: int | None = None
 ) -> list[R]:
-    """`task` applied to shares of `items`, one share per process, results in share order.
+    """`task` applied to chunks of `items` on every core, one result per chunk (in no set
+    order: callers merge them).
 
-    The parent runs the first share itself (so a progress display in it keeps moving). An
-    exception in a worker is raised again in the parent, with the worker's traceback.
+    This process works too (so a progress display in it keeps moving), on the chunks it takes;
+    their results need no pickling. An exception in a worker is raised again here, with the
+    worker's traceback.
     """
     count = min(worker_count() if workers is None else workers, len(items) // MIN_ITEMS_PER_WORKER)
     if count <= 1 or not hasattr(os, "fork"):
         return [task(list(items))]
-    parts = shares(items, count)
-    children = [_fork(task, part) for part in parts[1:]]
-    return [task(parts[0]), *_collect(children)]
+    return _shared_work(task, items, count - 1, lambda: None)[1]
 
 
 def fork_map_beside(
-    task: Callable[[list[T]], R], items: Sequence[T], beside: Callable[[], B]
+    task: Callable[[list[T]], R],
+    items: Sequence[T],
+    beside: Callable[[], B],
+    children: int | None = None,
 ) -> tuple[B, list[R]]:
-    """`beside()` in this process while workers apply `task` to shares of `items` (one share
-    per CPU: this process has its own work). Small jobs run one after the other here."""
-    count = min(worker_count(), len(items) // MIN_ITEMS_PER_WORKER)
-    if count < 1 or worker_count() < 2 or not hasattr(os, "fork"):
+    """`beside()` in this process while `children` workers apply `task` to chunks of `items`;
+    then this process takes the chunks left. By default one worker per CPU, for a `beside` as
+    long as a worker's part; fewer for a short one, so that the CPUs are not shared by more
+    processes than they can run. Small jobs run one after the other here."""
+    cpus = worker_count()
+    count = min(cpus if children is None else children, len(items) // MIN_ITEMS_PER_WORKER)
+    if count < 1 or cpus < 2 or not hasattr(os, "fork"):
         result = beside()
         return result, [task(list(items))]
-    children = [_fork(task, part) for part in shares(items, count)]
-    result = beside()
-    return result, _collect(children)
+    return _shared_work(task, items, count, beside)
 
 
-def _fork(task: Callable[[list[T]], R], part: list[T]) -> tuple[int, int]:
-    """A worker applying `task` to `part`: (its pid, the read end of its pipe)."""
+def _shared_work(
+    task: Callable[[list[T]], R], items: Sequence[T], children: int, first: Callable[[], B]
+) -> tuple[B, list[R]]:
+    """`children` workers and this process (after `first()`) take chunks of `items` in turn
+    from a queue, until none is left.
+
+    The queue is a pipe holding one byte per chunk, written before any worker starts: a read
+    of one byte from a pipe is atomic, so each chunk goes to exactly one process."""
+    chunks = shares(items, min(255, (children + 1) * CHUNKS_PER_PROCESS))
+    queue, queue_in = os.pipe()
+    os.write(queue_in, bytes(range(len(chunks))))
+    os.close(queue_in)  # every chunk is queued: an empty queue reads as its end
+    try:
+        workers = [_fork(_take_chunks, (task, chunks, queue)) for _ in range(children)]
+        try:
+            result = first()
+            mine = _take_chunks((task, chunks, queue))
+        finally:
+            done: list[tuple[int, R]] = _collect(workers)  # waited for even if this one failed
+    finally:
+        os.close(queue)
+    return result, [value for _, value in sorted([*mine, *done], key=_chunk_number)]
+
+
+def _take_chunks(
+    job: tuple[Callable[[list[T]], R], list[list[T]], int],
+) -> list[tuple[int, R]]:
+    """(chunk number, result) of each chunk this process took from the queue."""
+    task, chunks, queue = job
+    done: list[tuple[int, R]] = []
+    while number := os.read(queue, 1):
+        done.append((number[0], task(chunks[number[0]])))
+    return done
+
+
+def _chunk_number(done: tuple[int, object]) -> int:
+    return done[0]
+
+
+def _fork(task: Callable[[A], R], argument: A) -> tuple[int, int]:
+    """A worker returning `task(argument)`: (its pid, the read end of its pipe)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the worker
         os.close(read_end)
-        _run_child(task, part, write_end)
+        _run_child(task, argument, write_end)
     os.close(write_end)
     return pid, read_end
 
 
 def _collect(children: list[tuple[int, int]]) -> list[R]:
-    """The workers' results in their order; a failure in any is raised here."""
+    """The workers' results, concatenated in their order; a failure in any is raised here."""
     results: list[R] = []
     failure: str | None = None
     for pid, read_end in children:
@@ -92,7 +141,7 @@ def _collect(children: list[tuple[int, int]]) -> list[R]:
         except (pickle.UnpicklingError, EOFError, ValueError):
             ok, value = False, "a worker process ended without a result"
         if ok:
-            results.append(value)
+            results.extend(value)
         else:
             failure = failure or str(value)
     if failure is not None:
@@ -100,11 +149,11 @@ def _collect(children: list[tuple[int, int]]) -> list[R]:
     return results
 
 
-def _run_child(task: Callable[[list[T]], R], part: list[T], write_end: int) -> None:
+def _run_child(task: Callable[[A], R], argument: A, write_end: int) -> None:
     code = 0
     try:
         try:
-            payload = pickle.dumps((True, task(part)), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((True, task(argument)), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException:
             payload = pickle.dumps((False, traceback.format_exc()))
             code = 1

@@ -452,8 +452,12 @@ def _stage_site(
     capture: Capture | None = None,
 ) -> None:
     """Every file of the new site into the staging folder: pages, then other outputs, then
-    copied files. Raises SiteError on template errors and path conflicts."""
-    with report.step("render"):
+    copied files. Raises SiteError on template errors and path conflicts.
+
+    A build without `capture` makes the other outputs while worker processes render the
+    first pages (`_publish_beside`)."""
+    published: list[SiteError | None] = []
+    with report.step("render" if capture is not None else "render, feeds, calendars, sitemap"):
         render_problems = engine.render_pages(
             site,
             pages,
@@ -468,25 +472,46 @@ def _stage_site(
             lambda error: templating.template_problem(error, project.templates, project.root),
             capture.recorder if capture is not None else None,
             capture.page_reads if capture is not None else None,
+            (lambda: published.append(_publish_beside(stage, site, pages, project)))
+            if capture is None
+            else lambda: None,
         )
     if render_problems:
         raise SiteError(render_problems)
+    if capture is None:
+        if published[0] is not None:
+            raise published[0]
+        stage.materialize()
+        return
     with report.step("feeds, calendars, sitemap"):
-        if capture is None:
-            extras, extra_problems = _publish(site, pages, project)
-        else:
-            capture.watched = deps.watch_site(site)
-            env = capture.environment(project, site)
-            made, extra_problems, capture.output_reads = publish_watched(
-                capture.watched, pages, project, env
-            )
-            extras = [output for outputs in made.values() for output in outputs]
-            capture.outputs = {name: [o.path for o in outputs] for name, outputs in made.items()}
+        capture.watched = deps.watch_site(site)
+        env = capture.environment(project, site)
+        made, extra_problems, capture.output_reads = publish_watched(
+            capture.watched, pages, project, env
+        )
+        extras = [output for outputs in made.values() for output in outputs]
+        capture.outputs = {name: [o.path for o in outputs] for name, outputs in made.items()}
     if extra_problems:
         raise SiteError(extra_problems)
     with report.step("write"):
         _write(stage, {}, extras, project)
         stage.materialize()
+
+
+def _publish_beside(
+    stage: IncrementalStaging, site: Site, pages: list[Page], project: Project
+) -> SiteError | None:
+    """The other outputs made and staged, with the copied files; the error that stops the
+    build is returned, to be raised once the pages' own problems have been (as a build one
+    step after the other would)."""
+    extras, problems = _publish(site, pages, project)
+    if problems:
+        return SiteError(problems)
+    try:
+        _write(stage, {}, extras, project)
+    except SiteError as error:
+        return error
+    return None
 
 
 def _publish(

@@ -10,6 +10,7 @@ import io
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -235,18 +236,47 @@ def test_forked_workers_write_what_one_process_writes(
     assert parallel_files == {n: d for n, (d, _) in files(tmp_path / "serial").items()}
 
 
-def test_fork_map_returns_every_share_and_reports_worker_failures() -> None:
+def test_fork_map_returns_every_chunk_once_and_reports_worker_failures() -> None:
     items = list(range(4 * parallel.MIN_ITEMS_PER_WORKER))
-    results = parallel.fork_map(lambda share: sum(share), items, workers=3)
-    assert len(results) == 3 and sum(results) == sum(items)
 
-    def failing(share: list[int]) -> int:
-        if share[0] != 0:
+    def task(chunk: list[int]) -> tuple[int, list[int]]:
+        time.sleep(0.05)  # long enough for the workers to start and take some
+        return os.getpid(), chunk
+
+    results = parallel.fork_map(task, items, workers=3)
+    assert len(results) == 3 * parallel.CHUNKS_PER_PROCESS
+    assert sorted(item for _, chunk in results for item in chunk) == items
+    assert len({pid for pid, _ in results}) > 1  # the parent and at least one worker took some
+
+    def failing(chunk: list[int]) -> int:
+        if chunk[0] != 0:
             raise ValueError("boom")
         return 0
 
-    with pytest.raises(RuntimeError, match="boom"):
+    # Raised as it was in this process, or again with the worker's traceback.
+    with pytest.raises((RuntimeError, ValueError), match="boom"):
         parallel.fork_map(failing, items, workers=2)
+
+
+def test_a_slow_process_takes_fewer_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent, busy with its own work first (as while it parses the records), leaves the
+    chunks to the worker, which does not wait for it."""
+    items = list(range(4 * parallel.MIN_ITEMS_PER_WORKER))
+    parent = os.getpid()
+
+    def busy() -> str:
+        time.sleep(1.0)
+        return "done"
+
+    def task(chunk: list[int]) -> tuple[int, int]:
+        time.sleep(0.02)
+        return os.getpid(), len(chunk)
+
+    monkeypatch.setenv("CMRSITE_JOBS", "2")
+    result, chunks = parallel.fork_map_beside(task, items, busy)
+    assert result == "done"
+    assert sum(size for _, size in chunks) == len(items)
+    assert all(pid != parent for pid, _ in chunks)  # the workers had taken every chunk
 
 
 class _Terminal(io.StringIO):
