@@ -214,6 +214,9 @@ class _Job:
     """The site key, for the pages whose own key is made by the worker (see `page_keys`)."""
 
 
+SideJob = tuple[Callable[[list[Any]], Any], Sequence[Any]]
+"""Work for `render_pages` to do beside the pages: a task and the items it takes shares of."""
+
 _Staged = tuple[str, str, str, FileRecord | None, frozenset[deps.Read] | None]
 _Result = tuple[list[_Staged], list[Problem]]
 
@@ -229,12 +232,15 @@ def render_pages(
     recorder: deps.Recorder | None = None,
     reads: dict[str, frozenset[deps.Read]] | None = None,
     beside: Callable[[], object] = lambda: None,
-) -> list[Problem]:
+    also: SideJob | None = None,
+) -> tuple[list[Problem], list[Any]]:
     """Stage every page: unchanged ones are kept, the others rendered (in parallel when there
-    are many). Returns template problems, each once.
+    are many). Returns template problems, each once, and the results of `also`.
 
     `beside()` runs in this process while the workers start rendering (the build makes its
-    feeds and calendars there), before this process renders its part.
+    feeds and calendars there), before this process renders its part. `also` is other work
+    done in the same processes, its items mixed with the pages (the build's content checks):
+    one round of workers instead of two.
     With a `recorder` (the one `make_env`'s environment reports to, see `deps`), what each
     rendered page read of the documents goes into `reads`, by output file."""
     todo: list[tuple[str, str | None, Page]] = []
@@ -250,34 +256,43 @@ def render_pages(
             stage.claim(relative, "a page")
             if not stage.keep(relative, page_fingerprint):
                 todo.append((relative, page_fingerprint, page))
-    if not todo:
+    side_task, side_items = also if also is not None else (_no_side_task, [])
+    items: list[tuple[bool, Any]] = [(False, item) for item in todo]
+    items += [(True, item) for item in side_items]
+    if not items:
         beside()
-        return []
-    env = make_env()
-    workers = max(1, min(parallel.worker_count(), len(todo) // parallel.MIN_ITEMS_PER_WORKER))
-    if workers > 1:
+        return [], []
+    env = make_env() if todo else None
+    workers = max(1, min(parallel.worker_count(), len(items) // parallel.MIN_ITEMS_PER_WORKER))
+    if workers > 1 and env is not None:
         compile_all(env)  # else each template is compiled when first used, if it is
     job = _Job(env, site, stage, render, problem, recorder, key)
     progress = Progress(len(todo))
     parent = os.getpid()
 
-    def task(share: list[tuple[str, str | None, Page]]) -> _Result:
+    def task(share: list[tuple[bool, Any]]) -> tuple[_Result, Any]:
         # Only the parent draws: its share is 1/workers of the whole.
         shown = progress if os.getpid() == parent else None
-        return _render_share(job, share, shown, workers)
+        pages = [item for side, item in share if not side]
+        rendered = _render_share(job, pages, shown, workers) if pages else ([], [])
+        return rendered, side_task([item for side, item in share if side])
 
     try:
-        results = parallel.fork_map_beside(task, todo, beside, workers - 1)[1]
+        results = parallel.fork_map_beside(task, items, beside, workers - 1)[1]
     finally:
         progress.close()
     problems: list[Problem] = []
-    for staged, share_problems in results:
+    for (staged, share_problems), _ in results:
         for relative, hashed, page_fingerprint, kept, page_reads in staged:
             stage.record_written(relative, hashed, page_fingerprint, kept)
             if reads is not None and page_reads is not None:
                 reads[relative] = page_reads
         problems.extend(p for p in share_problems if p not in problems)
-    return problems
+    return problems, [side for _, side in results]
+
+
+def _no_side_task(items: list[Any]) -> None:
+    return None
 
 
 def _render_share(

@@ -31,6 +31,7 @@ from . import (
     publish,
     templating,
 )
+from .checks import CheckRun
 from .errors import Problem, SiteError, errors_in
 from .incremental import IncrementalStaging
 from .model import Document, Site, SiteConfig
@@ -200,6 +201,9 @@ class Loaded:
     """Every document read (relative to content/), published or not."""
     pages: list[Page] | None = None
     """The site's pages, planned once for the checks and the build."""
+    pending: CheckRun | None = None
+    """The content checks, when left for the build to run with its pages (`checks` is then
+    empty)."""
 
 
 def load(options: Options) -> tuple[Site | None, list[Problem]]:
@@ -208,8 +212,9 @@ def load(options: Options) -> tuple[Site | None, list[Problem]]:
     return loaded.site, loaded.problems + loaded.checks
 
 
-def load_site(options: Options) -> Loaded:
-    """`load`, with the problems of the content checks kept apart."""
+def load_site(options: Options, defer_checks: bool = False) -> Loaded:
+    """`load`, with the problems of the content checks kept apart; with `defer_checks`, the
+    checks are not run but made ready (`Loaded.pending`)."""
     project = Project(options.project)
     problems: list[Problem] = []
 
@@ -254,16 +259,20 @@ def load_site(options: Options) -> Loaded:
     site = None
     pages: list[Page] | None = None
     found: list[Problem] = []
+    pending = None
     if config is not None and not errors_in(problems):
         site = Site(config, tuple(editions), intro, options.today, news)
         pages = plan(site)
-        found = content_checks(site, project, pages)
+        if defer_checks:
+            pending = CheckRun(site, project.root, _site_files(project), pages)
+        else:
+            found = content_checks(site, project, pages)
     if options.strict:
         problems, found = strict(problems), strict(found)
     read = frozenset(project.read)
     if site is None or errors_in(problems + found):
         return Loaded(None, problems, found, read)
-    return Loaded(site, problems, found, read, pages)
+    return Loaded(site, problems, found, read, pages, pending)
 
 
 def strict(problems: list[Problem]) -> list[Problem]:
@@ -274,8 +283,12 @@ def strict(problems: list[Problem]) -> list[Problem]:
 def content_checks(site: Site, project: Project, pages: list[Page] | None = None) -> list[Problem]:
     """Dates that contradict their record, mojibake, broken links in Markdown (warnings), and
     past editions without a summary (information)."""
-    site_files = (path for path, _ in copied_files(project))
-    return checks.check_site(site, project.root, site_files, pages)
+    return checks.check_site(site, project.root, _site_files(project), pages)
+
+
+def _site_files(project: Project) -> Iterator[str]:
+    """The output paths of the copied files."""
+    return (path for path, _ in copied_files(project))
 
 
 def is_published(document: Document, options: Options) -> bool:
@@ -401,7 +414,9 @@ def build(
     if may_skip and previous.build_key == key and previous.intact(out):
         return _unchanged(report, previous)
     with report.step("load"):
-        loaded = load_site(options)
+        # The dev server's build checks the documents here, keeping what the checks found
+        # for its quick rebuilds; a build run once checks them while rendering its pages.
+        loaded = load_site(options, defer_checks=capture is None)
     site = loaded.site
     report.problems = loaded.problems + loaded.checks
     if site is None:
@@ -410,7 +425,7 @@ def build(
         pages = loaded.pages if loaded.pages is not None else plan(site)
     stage = IncrementalStaging(out, previous)
     try:
-        _stage_site(stage, site, pages, project, settings, report, capture)
+        _stage_site(stage, site, pages, project, settings, report, capture, loaded.pending)
         with report.step("link check"):
             checked = stage.root if stage.changed else out
             parsed = _parsed_pages(checked, stage, memo or _links_memo(project, out))
@@ -450,15 +465,19 @@ def _stage_site(
     settings: engine.Settings,
     report: Report,
     capture: Capture | None = None,
+    pending: CheckRun | None = None,
 ) -> None:
     """Every file of the new site into the staging folder: pages, then other outputs, then
-    copied files. Raises SiteError on template errors and path conflicts.
+    copied files. Raises SiteError on template errors and path conflicts, and on errors
+    of the `pending` content checks (under --strict), which are run with the pages.
 
     A build without `capture` makes the other outputs while worker processes render the
     first pages (`_publish_beside`)."""
     published: list[SiteError | None] = []
+    if pending is not None:
+        pending.prepare()
     with report.step("render" if capture is not None else "render, feeds, calendars, sitemap"):
-        render_problems = engine.render_pages(
+        render_problems, checked = engine.render_pages(
             site,
             pages,
             stage,
@@ -475,7 +494,14 @@ def _stage_site(
             (lambda: published.append(_publish_beside(stage, site, pages, project)))
             if capture is None
             else lambda: None,
+            (pending.task, pending.todo) if pending is not None else None,
         )
+    if pending is not None:
+        found = pending.finish(checked)
+        found = strict(found) if settings.strict else found
+        report.problems.extend(found)
+        if errors_in(found):  # as when the checks ran before the pages
+            raise SiteError(errors_in(found))
     if render_problems:
         raise SiteError(render_problems)
     if capture is None:

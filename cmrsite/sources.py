@@ -187,6 +187,12 @@ def _loader_class() -> type[Any]:
     # by path. PyYAML's own `resolve` would give the same tags, a little slower.
     assert None not in resolvers and not base.yaml_path_resolvers
 
+    def _plain_tag(value: str) -> str:
+        for tag, pattern in resolvers.get(value[:1], ()):
+            if pattern.match(value):
+                return str(tag)
+        return _STR
+
     class MarkingLoader(_TreeBuilder, base):  # type: ignore[valid-type,misc]
         scalar_node = yaml.ScalarNode
         mapping_node = yaml.MappingNode
@@ -202,14 +208,18 @@ def _loader_class() -> type[Any]:
         def __init__(self, stream: str) -> None:
             super().__init__(stream)
             self.problems: list[Problem] = []
+            self.plain_tags: dict[str, str] = {}
+            """The tag of each plain scalar met in this text, by its text: the keys of every
+            record (`city`, `start`) and many values (`Spain`) come back thousands of times."""
 
         def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
             """The tag of a node written without one (the composer asks for every node)."""
             if kind is yaml.ScalarNode:
                 if implicit[0]:  # a plain scalar: `NO`, `2023-11-21`, `150`
-                    for tag, pattern in resolvers.get(value[:1], ()):
-                        if pattern.match(value):
-                            return str(tag)
+                    tag = self.plain_tags.get(value)
+                    if tag is None:
+                        tag = self.plain_tags[value] = _plain_tag(value)
+                    return tag
                 return _STR
             return _MAP if kind is yaml.MappingNode else _SEQ
 

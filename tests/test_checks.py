@@ -107,6 +107,51 @@ def test_under_strict_the_date_warnings_are_errors(make_site: Callable[..., Path
     assert lines[-1] == "4 errors: nothing was written"
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_build_checks_as_check_does_and_under_strict_keeps_the_old_output(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    """`build` checks the documents in the processes that render the pages (one round of
+    workers): it finds what `check` finds, and under --strict writes nothing."""
+    monkeypatch.setenv("CMRSITE_JOBS", jobs)
+    files = {
+        "data/editions.yaml": CHISINAU,
+        "content/invitations/chisinau-2024.md": INVITATION,
+        "content/editions/palma-2025.md": PALMA,
+    }
+    # Enough documents for the work to be shared between processes when two are allowed.
+    for number in range(120):
+        files[f"content/news/note-{number}.md"] = (
+            f"---\ntitle: Note {number}\ndescription: A note.\npublished: 2024-01-01\n---\n"
+            f"See [x](/nowhere-{number}/).\n"
+        )
+    project = make_site(files)
+    _, checked = check(project)
+    built = run_cli(project, "build", "--today", "2024-10-01")
+    assert built.code == 0, built.output
+    found = [
+        line
+        for line in built.stderr.splitlines()
+        if not line.startswith("    hint:") and ": info: " not in line
+    ]
+    in_markdown = [line for line in found if line.startswith("content/")]
+    assert sorted(line for line in checked if line.startswith("content/")) == sorted(in_markdown)
+    assert len(in_markdown) >= 124  # the four dates and a broken link in each note
+    page = project / "output" / "index.html"
+    before = page.read_bytes()
+
+    strict = run_cli(
+        project, "build", "--today", "2024-10-01", "--strict", "--base-url", "https://example.org/"
+    )
+    assert strict.code == 1
+    assert "content/invitations/chisinau-2024.md:2:31: error: `24–25 October 2024`" in (
+        strict.stderr
+    )
+    assert strict.stderr.rstrip().endswith("nothing was written")
+    assert page.read_bytes() == before
+    assert not [p for p in project.iterdir() if p.name.startswith(".cmrsite-staging")]
+
+
 def test_a_summary_naming_its_own_dates_or_far_away_events_is_fine(
     make_site: Callable[..., Path],
 ) -> None:
@@ -296,3 +341,24 @@ def test_the_quick_month_test_lets_every_month_name_through() -> None:
             assert _ANY_MONTH.search(written), written
             assert next(find_dates(written), None) is None or _ANY_MONTH.search(written)
     assert not _ANY_MONTH.search("Market Marchers Mayor Junior Decision Augustine")
+
+
+def test_links_of_prepared_html_are_found_as_the_plain_pattern_finds_them() -> None:
+    """`_HTML_LINK` starts at `="` for speed; it finds what `(?:href|src)="..."` finds."""
+    import re
+
+    from cmrsite import markdown
+    from cmrsite.checks import _HTML_LINK
+
+    plain = re.compile(r'(?:href|src)="([^"]*)"')
+    repo = Path(__file__).resolve().parent.parent
+    samples = [
+        '<a href="/x/">a</a> <img src="a.png" alt="x"> hrefs="no" srcset="n" data-src="y"',
+        'x="1" href="" src="" <a title="a" href="/b/#c">',
+    ]
+    for path in sorted(repo.glob("content/**/*.md")):
+        body = path.read_text(encoding="utf-8").split("---", 2)[-1]
+        samples.append(markdown.prepare_body(body, True))
+    assert sum(len(plain.findall(html)) for html in samples) > 20
+    for html in samples:
+        assert _HTML_LINK.findall(html) == plain.findall(html)
