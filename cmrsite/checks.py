@@ -91,12 +91,21 @@ class EditionFacts:
 
 class Digested:
     """A value compared and hashed by a digest of its contents: a cache key that costs the
-    same for one edition as for a thousand."""
+    same for one edition as for a thousand. The digest is made when first needed: a build
+    run once keeps no findings, and never needs it."""
 
-    __slots__ = ("digest",)
+    __slots__ = ("_digest", "_parts")
 
     def __init__(self, *parts: object) -> None:
-        self.digest = hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
+        self._parts: tuple[object, ...] | None = parts
+        self._digest = ""
+
+    @property
+    def digest(self) -> str:
+        if self._parts is not None:
+            self._digest = hashlib.sha1(repr(self._parts).encode("utf-8")).hexdigest()
+            self._parts = None
+        return self._digest
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self.digest == getattr(other, "digest", None)
@@ -151,14 +160,17 @@ class CheckRun:
         root: Path,
         site_files: Iterable[str] = (),
         pages: list[Page] | None = None,
+        remember: bool = True,
     ) -> None:
-        self.site, self.root = site, root
+        self.site, self.root, self.remember = site, root, remember
+        """`remember`: keep the findings for the next check (the dev server's)."""
         known = KnownPaths.of(site, site_files, pages)
-        editions = AllEditions(tuple(EditionFacts.of(e) for e in site.editions))
+        facts_of = {id(edition): EditionFacts.of(edition) for edition in site.editions}
+        editions = AllEditions(tuple(facts_of.values()))
         self.allow_html = site.config.allow_html
         self.context = (known, editions, site.config.language)
         self.entries = [
-            (document, page_path, EditionFacts.of(edition) if edition is not None else None)
+            (document, page_path, facts_of[id(edition)] if edition is not None else None)
             for document, page_path, edition in _documents(site)
         ]
         self.found: list[tuple[_FindingsKey, tuple[Problem, ...]] | None] = [None] * len(
@@ -201,10 +213,11 @@ class CheckRun:
                     self.found[index] = (key, findings)
                     if html is not None:
                         markdown.remember(document.body, allow_html, html)
-        current = dict(item for item in self.found if item is not None)
-        _FINDINGS.clear()
-        _FINDINGS.update(current)
-        markdown.retain((document.body, allow_html) for document, _, _ in self.entries)
+        if self.remember:
+            current = dict(item for item in self.found if item is not None)
+            _FINDINGS.clear()
+            _FINDINGS.update(current)
+            markdown.retain((document.body, allow_html) for document, _, _ in self.entries)
         problems = [problem for item in self.found if item is not None for problem in item[1]]
         for data_file in ("data/editions.yaml", "data/site.yaml"):
             text = read_text(self.root / data_file, data_file).text
@@ -658,20 +671,16 @@ def _date_mentions(
 # --- internal links ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class KnownPaths:
-    """The URL paths of the planned site: pages (`editions/x/`) and files (`feed.xml`)."""
+class KnownPaths(Digested):
+    """The URL paths of the planned site: pages (`editions/x/`) and files (`feed.xml`),
+    compared by a digest of both sets (what the cache of findings compares)."""
 
-    pages: frozenset[str]
-    files: frozenset[str]
-    digest: str = ""
-    """Of both sets: what the cache of findings compares."""
+    __slots__ = ("files", "pages")
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, KnownPaths) and self.digest == other.digest
-
-    def __hash__(self) -> int:
-        return hash(self.digest)
+    def __init__(self, pages: frozenset[str], files: frozenset[str]) -> None:
+        super().__init__(sorted(pages), sorted(files))
+        self.pages = pages
+        self.files = files
 
     @classmethod
     def of(
@@ -682,8 +691,7 @@ class KnownPaths:
         extra = [urls.FEED, urls.CALENDAR, urls.OPEN_DATA, urls.SITEMAP, urls.ROBOTS]
         extra += [urls.edition_calendar(e.slug) for e in site.editions]
         files = [*(urls.output_file(p) for p in pages), *extra, *site_files]
-        digest = hashlib.sha1(repr((sorted(pages), sorted(files))).encode()).hexdigest()
-        return cls(frozenset(pages), frozenset(files), digest)
+        return cls(frozenset(pages), frozenset(files))
 
     def exists(self, path: str) -> bool:
         return (

@@ -103,6 +103,7 @@ class Project:
         """How paths in content/ start in messages: `content/`."""
         self.read: set[str] = set()
         """Every document read (relative to content/), published or not."""
+        self._content_files: list[tuple[str, str]] | None = None
         self.preread: dict[str, tuple[Document | None, list[Problem]]] = {}
         """Documents read ahead (see `read_documents_beside`), by path relative to content/."""
 
@@ -185,7 +186,14 @@ class Project:
 
     def markdown_files(self) -> list[str]:
         """Every `.md` file under content/, relative to it, sorted."""
-        return sorted(path for path, _ in files_under(self.content) if path.endswith(".md"))
+        return sorted(path for path, _ in self.content_files() if path.endswith(".md"))
+
+    def content_files(self) -> list[tuple[str, str]]:
+        """(path relative to content/, full path) of every file under it, listed once: the
+        Markdown is read ahead and the other files copied (10,000 files to walk past)."""
+        if self._content_files is None:
+            self._content_files = list(files_under(self.content))
+        return self._content_files
 
 
 @dataclass(slots=True)
@@ -264,7 +272,7 @@ def load_site(options: Options, defer_checks: bool = False) -> Loaded:
         site = Site(config, tuple(editions), intro, options.today, news)
         pages = plan(site)
         if defer_checks:
-            pending = CheckRun(site, project.root, _site_files(project), pages)
+            pending = CheckRun(site, project.root, _site_files(project), pages, False)
         else:
             found = content_checks(site, project, pages)
     if options.strict:
@@ -343,7 +351,7 @@ def copied_files(project: Project) -> Iterator[tuple[str, Path]]:
     # Not Path.rglob: at 10,000 editions content/ has 10,000 Markdown files to pass by.
     found = [
         relative
-        for relative, path in files_under(project.content)
+        for relative, path in project.content_files()
         if not relative.endswith(".md")
         and not relative.rpartition("/")[2].startswith(".")
         and os.path.isfile(path)
