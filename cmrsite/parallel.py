@@ -117,25 +117,37 @@ def _chunk_number(done: tuple[int, object]) -> int:
     return done[0]
 
 
-def _fork(task: Callable[[A], R], argument: A) -> tuple[int, int]:
-    """A worker returning `task(argument)`: (its pid, the read end of its pipe)."""
-    read_end, write_end = os.pipe()
+_Worker = tuple[int, int, bool]
+"""A forked worker: its pid, the file it writes its result to, whether that is a file in
+memory (else a pipe)."""
+
+
+def _fork(task: Callable[[A], R], argument: A) -> _Worker:
+    """A worker returning `task(argument)`."""
+    try:
+        # A file in memory: the worker writes its result at once, and this process reads it
+        # in one copy (through a pipe, 40 MB of documents came 64 KB at a time: 75 ms).
+        result = os.memfd_create("cmrsite-worker-result")
+    except (AttributeError, OSError):  # not on Linux
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            os.close(read_end)
+            _run_child(task, argument, write_end)
+        os.close(write_end)
+        return pid, read_end, False
     pid = os.fork()
-    if pid == 0:  # the worker
-        os.close(read_end)
-        _run_child(task, argument, write_end)
-    os.close(write_end)
-    return pid, read_end
+    if pid == 0:
+        _run_child(task, argument, result)
+    return pid, result, True
 
 
-def _collect(children: list[tuple[int, int]]) -> list[R]:
+def _collect(children: list[_Worker]) -> list[R]:
     """The workers' results, concatenated in their order; a failure in any is raised here."""
     results: list[R] = []
     failure: str | None = None
-    for pid, read_end in children:
-        with os.fdopen(read_end, "rb") as pipe:
-            payload = pipe.read()
-        os.waitpid(pid, 0)
+    for worker in children:
+        payload = _result_of(*worker)
         try:
             ok, value = pickle.loads(payload)
         except (pickle.UnpicklingError, EOFError, ValueError):
@@ -147,6 +159,27 @@ def _collect(children: list[tuple[int, int]]) -> list[R]:
     if failure is not None:
         raise RuntimeError(f"a worker process failed:\n{failure}")
     return results
+
+
+def _result_of(pid: int, result: int, in_memory: bool) -> bytes:
+    """What the worker `pid` wrote, once it has ended."""
+    if not in_memory:  # a pipe: read as the worker writes, to its end
+        with os.fdopen(result, "rb") as pipe:
+            payload = pipe.read()
+        os.waitpid(pid, 0)
+        return payload
+    os.waitpid(pid, 0)
+    try:
+        size = os.fstat(result).st_size
+        payload = os.pread(result, size, 0)  # all of it, in one copy
+        while 0 < len(payload) < size:  # a short read
+            more = os.pread(result, size - len(payload), len(payload))
+            if not more:
+                break
+            payload += more
+        return payload
+    finally:
+        os.close(result)
 
 
 def _run_child(task: Callable[[A], R], argument: A, write_end: int) -> None:

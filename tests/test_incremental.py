@@ -258,6 +258,38 @@ def test_fork_map_returns_every_chunk_once_and_reports_worker_failures() -> None
         parallel.fork_map(failing, items, workers=2)
 
 
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_workers_return_large_results_through_memory_or_pipes(
+    monkeypatch: pytest.MonkeyPatch, in_memory: bool
+) -> None:
+    """Results go back through a file in memory (Linux), else through a pipe; both carry
+    results larger than a pipe holds, and a worker's failure."""
+    if not in_memory:
+
+        def no_memfd(name: str, flags: int = 0) -> int:
+            raise OSError("not here")
+
+        monkeypatch.setattr(os, "memfd_create", no_memfd, raising=False)
+    items = list(range(4 * parallel.MIN_ITEMS_PER_WORKER))
+
+    def task(chunk: list[int]) -> list[bytes]:
+        time.sleep(0.02)
+        return [bytes([item % 256]) * 50_000 for item in chunk]
+
+    results = parallel.fork_map(task, items, workers=2)
+    assert sorted(len(blob) for chunk in results for blob in chunk) == [50_000] * len(items)
+    assert sorted(blob[0] for chunk in results for blob in chunk) == sorted(
+        item % 256 for item in items
+    )
+
+    def failing(chunk: list[int]) -> int:
+        time.sleep(0.05)
+        raise ValueError("boom")
+
+    with pytest.raises((RuntimeError, ValueError), match="boom"):
+        parallel.fork_map(failing, items, workers=2)
+
+
 def test_a_slow_process_takes_fewer_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """The parent, busy with its own work first (as while it parses the records), leaves the
     chunks to the worker, which does not wait for it."""
