@@ -18,7 +18,7 @@ import io
 import operator
 import os
 import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -64,12 +64,18 @@ def environment_key() -> str:
     return cache.digest(f"{cache.FORMAT}\0{versions}\0{code}".encode())
 
 
-def input_digests(project: Path) -> dict[str, str]:
+def input_digests(project: Path, content_known: Mapping[str, str] | None = None) -> dict[str, str]:
     """The content hash of every input file (data/, content/, templates/), by its path
-    relative to the project. The dev server keeps them and updates only the saved files."""
+    relative to the project. The dev server keeps them and updates only the saved files.
+    `content_known`: hashes of files of content/ (by their path in it) made as they were read
+    for the build, not read again."""
     found: dict[str, str] = {}
+    known = content_known or {}
     for folder in cache.INPUT_FOLDERS:
         for relative, path in files_under(project / folder):
+            if folder == "content" and relative in known:
+                found[f"content/{relative}"] = known[relative]
+                continue
             try:
                 with open(path, "rb") as file:
                     data = file.read()

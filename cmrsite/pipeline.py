@@ -50,8 +50,9 @@ if TYPE_CHECKING:
     from . import rebuild
 
 T = TypeVar("T")
-_ReadAhead = tuple[str, Document | None, list[Problem], str | None]
-"""A document read ahead: (path in content/, document, problems, prepared HTML)."""
+_ReadAhead = tuple[str, Document | None, list[Problem], str | None, str]
+"""A document read ahead: (path in content/, document, problems, prepared HTML, hash of its
+bytes or "" if unreadable)."""
 
 SITE_FILE = "data/site.yaml"
 EDITIONS_FILE = "data/editions.yaml"
@@ -104,6 +105,8 @@ class Project:
         self.read: set[str] = set()
         """Every document read (relative to content/), published or not."""
         self._content_files: list[tuple[str, str]] | None = None
+        self.content_digests: dict[str, str] = {}
+        """The hash of each file read ahead (see `read_documents_beside`), as it was read."""
         self.preread: dict[str, tuple[Document | None, list[Problem]]] = {}
         """Documents read ahead (see `read_documents_beside`), by path relative to content/."""
 
@@ -138,14 +141,19 @@ class Project:
             return document
         return self._read_document(relative, problems)
 
-    def _read_document(self, relative: str, problems: list[Problem]) -> Document | None:
+    def _read_document(
+        self,
+        relative: str,
+        problems: list[Problem],
+        with_bytes: Callable[[bytes], object] | None = None,
+    ) -> Document | None:
         path = os.path.join(self.content, relative)  # a str: no Path per document
         label = (
             self.label(Path(path))
             if relative.startswith(("/", "."))
             else self.content_label + relative
         )
-        text = read_text(path, label)
+        text = read_text(path, label, with_bytes)
         problems.extend(text.problems)
         if text.text is None:
             return None
@@ -167,19 +175,27 @@ class Project:
 
         def read(share: list[str]) -> list[_ReadAhead]:
             done = []
+            hashed = [""]
+
+            def hash_bytes(raw: bytes) -> None:
+                hashed[0] = cache.digest(raw)
+
             for relative in share:
                 problems: list[Problem] = []
-                document = self._read_document(relative, problems)
+                hashed[0] = ""
+                document = self._read_document(relative, problems, hash_bytes)
                 html = (
                     None if document is None else markdown.prepare_body(document.body, allow_html)
                 )
-                done.append((relative, document, problems, html))
+                done.append((relative, document, problems, html, hashed[0]))
             return done
 
         result, shares = parallel.fork_map_beside(read, self.markdown_files(), work)
         for share in shares:
-            for relative, document, problems, html in share:
+            for relative, document, problems, html, digest in share:
                 self.preread[relative] = (document, problems)
+                if digest:
+                    self.content_digests[relative] = digest
                 if document is not None and html is not None:
                     markdown.remember(document.body, allow_html, html)
         return result
@@ -212,6 +228,8 @@ class Loaded:
     pending: CheckRun | None = None
     """The content checks, when left for the build to run with its pages (`checks` is then
     empty)."""
+    content_digests: dict[str, str] = field(default_factory=dict)
+    """The hash of each Markdown file, as read (by path in content/)."""
 
 
 def load(options: Options) -> tuple[Site | None, list[Problem]]:
@@ -280,7 +298,7 @@ def load_site(options: Options, defer_checks: bool = False) -> Loaded:
     read = frozenset(project.read)
     if site is None or errors_in(problems + found):
         return Loaded(None, problems, found, read)
-    return Loaded(site, problems, found, read, pages, pending)
+    return Loaded(site, problems, found, read, pages, pending, project.content_digests)
 
 
 def strict(problems: list[Problem]) -> list[Problem]:
@@ -415,12 +433,17 @@ def build(
     out = check_output_dir(options.output_dir, options.project)
     settings = engine.Settings(options.today, options.base_url, options.drafts, options.strict)
     previous = cache.load_manifest(project.root, out)
-    with report.step("inputs"):
-        inputs = engine.input_digests(project.root)
-        key = engine.inputs_key(settings, inputs)
     may_skip = capture is None or capture.may_skip
-    if may_skip and previous.build_key == key and previous.intact(out):
-        return _unchanged(report, previous)
+    # With no record of a last build to compare with, the inputs are hashed after loading,
+    # the Markdown files as they were read for it rather than read again.
+    hash_after = capture is None and not (may_skip and previous.build_key)
+    inputs, key = {}, ""
+    if not hash_after:
+        with report.step("inputs"):
+            inputs = engine.input_digests(project.root)
+            key = engine.inputs_key(settings, inputs)
+        if may_skip and previous.build_key == key and previous.intact(out):
+            return _unchanged(report, previous)
     with report.step("load"):
         # The dev server's build checks the documents here, keeping what the checks found
         # for its quick rebuilds; a build run once checks them while rendering its pages.
@@ -429,6 +452,10 @@ def build(
     report.problems = loaded.problems + loaded.checks
     if site is None:
         raise SiteError(errors_in(report.problems))
+    if hash_after:
+        with report.step("inputs"):
+            inputs = engine.input_digests(project.root, loaded.content_digests)
+            key = engine.inputs_key(settings, inputs)
     with report.step("plan"):
         pages = loaded.pages if loaded.pages is not None else plan(site)
     stage = IncrementalStaging(out, previous)

@@ -446,7 +446,10 @@ def files_under(folder: str | Path) -> Iterator[tuple[str, str]]:
             yield prefix + name, os.path.join(dirpath, name)
 
 
-def read_text(path: str | Path, file_label: str) -> TextResult:
+def read_text(
+    path: str | Path, file_label: str, with_bytes: Callable[[bytes], object] | None = None
+) -> TextResult:
+    """The file's text; `with_bytes` is given its bytes as read (to hash them)."""
     try:
         with open(path, "rb") as file:  # a str path spares building a Path per document
             raw = file.read()
@@ -454,6 +457,8 @@ def read_text(path: str | Path, file_label: str) -> TextResult:
         return TextResult(
             None, [Problem(file_label, 0, 0, f"cannot read the file: {err.strerror}")]
         )
+    if with_bytes is not None:
+        with_bytes(raw)
     return decode_utf8(raw, file_label)
 
 

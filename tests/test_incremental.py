@@ -677,3 +677,23 @@ def test_what_pages_read_comes_back_from_forked_workers(
     assert unknown == []
     summary = _summary(project, 3)
     assert_builder_is_clean(builder, project, tmp_path, _edit(summary, None, "\nMore.\n"), True)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_first_build_records_the_key_that_hashing_every_input_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    """With no record of an earlier build, the inputs are hashed after loading, the Markdown
+    from the bytes the build read: the key is the one hashing every file gives, so the next
+    build finds the output up to date."""
+    monkeypatch.setenv("CMRSITE_JOBS", jobs)
+    project = make_project(tmp_path, count=2 * parallel.MIN_ITEMS_PER_WORKER + 10)
+    (project / "content" / "editions" / "unused.md").write_bytes(b"---\r\ntitle: x\r\n---\r\nx\r\n")
+    out = tmp_path / "out"
+    chosen = options(project, out)
+    pipeline.build(chosen)
+    recorded = cache.load_manifest(project, out).build_key
+    settings = engine.Settings(chosen.today, chosen.base_url, chosen.drafts, chosen.strict)
+    assert recorded == engine.build_key(project, settings)
+    again = pipeline.build(chosen)
+    assert "load" not in again.timings and again.written == 0
