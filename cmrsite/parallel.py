@@ -8,6 +8,7 @@ jobs stay in the parent: a fork costs more than they take.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import traceback
@@ -75,14 +76,20 @@ def fork_map_beside(
     if count < 1 or cpus < 2 or not hasattr(os, "fork"):
         result = beside()
         return result, [task(list(items))]
-    return _shared_work(task, items, count, beside)
+    return _shared_work(task, items, count, beside, yielding=count >= cpus)
 
 
 def _shared_work(
-    task: Callable[[list[T]], R], items: Sequence[T], children: int, first: Callable[[], B]
+    task: Callable[[list[T]], R],
+    items: Sequence[T],
+    children: int,
+    first: Callable[[], B],
+    yielding: bool = False,
 ) -> tuple[B, list[R]]:
     """`children` workers and this process (after `first()`) take chunks of `items` in turn
-    from a queue, until none is left.
+    from a queue, until none is left. `yielding` workers run at a lower priority: when they
+    are as many as the CPUs, `first()` (parsing the records) is what all wait for, and it
+    runs as fast as alone (at 10,000 editions, 0.7 s instead of 1.1 s).
 
     The queue is a pipe holding one byte per chunk, written before any worker starts: a read
     of one byte from a pipe is atomic, so each chunk goes to exactly one process."""
@@ -91,10 +98,10 @@ def _shared_work(
     os.write(queue_in, bytes(range(len(chunks))))
     os.close(queue_in)  # every chunk is queued: an empty queue reads as its end
     try:
-        workers = [_fork(_take_chunks, (task, chunks, queue)) for _ in range(children)]
+        workers = [_fork(_take_chunks, (task, chunks, queue, yielding)) for _ in range(children)]
         try:
             result = first()
-            mine = _take_chunks((task, chunks, queue))
+            mine = _take_chunks((task, chunks, queue, False))
         finally:
             done: list[tuple[int, R]] = _collect(workers)  # waited for even if this one failed
     finally:
@@ -103,10 +110,13 @@ def _shared_work(
 
 
 def _take_chunks(
-    job: tuple[Callable[[list[T]], R], list[list[T]], int],
+    job: tuple[Callable[[list[T]], R], list[list[T]], int, bool],
 ) -> list[tuple[int, R]]:
     """(chunk number, result) of each chunk this process took from the queue."""
-    task, chunks, queue = job
+    task, chunks, queue, yielding = job
+    if yielding:
+        with contextlib.suppress(OSError):
+            os.nice(5)
     done: list[tuple[int, R]] = []
     while number := os.read(queue, 1):
         done.append((number[0], task(chunks[number[0]])))
