@@ -95,6 +95,11 @@ def event(site: Site, edition: Edition) -> dict[str, Any]:
     return data
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""`json.dumps(data, ensure_ascii=False, separators=(",", ":"))` without a new encoder for each
+call (a third of the time of a page's JSON-LD)."""
+
+
 def script_json(data: dict[str, Any]) -> Markup:
     """JSON for a `<script type="application/ld+json">` element.
 
@@ -103,6 +108,6 @@ def script_json(data: dict[str, Any]) -> Markup:
     written by json's C encoder (indented JSON is written in pure Python, a tenth of a
     millisecond a page).
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = _COMPACT.encode(data)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
