@@ -254,12 +254,12 @@ def render_pages(
         # Nothing recorded, nothing to keep: each page's key is computed where it is
         # rendered, on every core, only to be recorded for the next build.
         for page in pages:
-            stage.claim(page.output_file, "a page")
+            stage.reserve(page.output_file, "a page")
             todo.append((page.output_file, None, page))
     else:
         for page, page_fingerprint in zip(pages, page_keys(key, pages), strict=True):
             relative = page.output_file
-            stage.claim(relative, "a page")
+            stage.reserve(relative, "a page")
             if not stage.keep(relative, page_fingerprint):
                 todo.append((relative, page_fingerprint, page))
     side_task, side_items = also if also is not None else (_no_side_task, [])

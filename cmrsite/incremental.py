@@ -35,15 +35,22 @@ class IncrementalStaging(Staging):
         self._changed: bool | None = None
         self._old_output = out.is_dir()
         """Whether there is an old output to reuse files from (a first build has none)."""
+        self._root = os.path.join(self.root, "")
+        """The staging folder as a str ending in `/`: paths of files are made by adding to it
+        (a Path for each of 20,000 files cost a tenth of a second at 10,000 editions)."""
 
     def claim(self, relative: str, owner: str) -> Path:
+        self.reserve(relative, owner)
+        return self.root / relative
+
+    def reserve(self, relative: str, owner: str) -> None:
+        """`claim`, for a caller that does not need the path."""
         if relative in self._claimed:
             raise OutputConflictError(relative, self._claimed[relative], owner)
         self._claimed[relative] = owner
-        return self.root / relative
 
     def write_bytes(self, relative: str, data: bytes, owner: str, key: str = "") -> None:
-        self.claim(relative, owner)
+        self.reserve(relative, owner)
         self.put(relative, data, key)
 
     def copy_file(self, relative: str, source: Path, owner: str) -> None:
@@ -57,7 +64,7 @@ class IncrementalStaging(Staging):
                 super().copy_file(relative, source, owner)
                 self.written[relative] = (hashed, key)
                 return
-        self.claim(relative, owner)
+        self.reserve(relative, owner)
 
     # --- incremental additions ------------------------------------------------------------------
 
@@ -100,7 +107,7 @@ class IncrementalStaging(Staging):
         if self._reusable(relative, key, hashed):
             return hashed
         self._make_parent(relative)
-        with open(self.root / relative, "wb") as file:
+        with open(self._root + relative, "wb") as file:
             file.write(data)
         self.written[relative] = (hashed, key)
         return hashed
@@ -115,7 +122,7 @@ class IncrementalStaging(Staging):
     def _make_parent(self, relative: str) -> None:
         parent = relative.rpartition("/")[0]
         if parent not in self._created:
-            (self.root / parent).mkdir(parents=True, exist_ok=True)
+            os.makedirs(self._root + parent, exist_ok=True)
             self._created.add(parent)
 
     # --- finishing --------------------------------------------------------------------------------
