@@ -1,9 +1,9 @@
-"""Both cores for CPU-bound work: forked worker processes, each given a share of the items.
+"""Both cores for CPU-bound work: forked worker processes, taking chunks of the items in turn.
 
 Rendering is pure Python, so threads would take turns; processes do not. Forking (no spawn,
 no pickled jobs) lets each worker start with the parent's memory as it is: the loaded site,
-the compiled templates. Each worker sends back only its (small) results through a pipe. Small
-jobs stay in the parent: a fork costs more than they take.
+the compiled templates. Each worker sends back only the results of its chunks, through a file
+in memory. Small jobs stay in the parent: a fork costs more than they take.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import tempfile
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 B = TypeVar("B")
-A = TypeVar("A")
 
 MIN_ITEMS_PER_WORKER = 48
 """Below this many items per worker, running serially is faster than forking."""
@@ -92,116 +92,131 @@ def _shared_work(
     runs as fast as alone (at 10,000 editions, 0.7 s instead of 1.1 s).
 
     The queue is a pipe holding one byte per chunk, written before any worker starts: a read
-    of one byte from a pipe is atomic, so each chunk goes to exactly one process."""
+    of one byte from a pipe is atomic, so each chunk goes to exactly one process. A worker
+    sends each chunk's result as soon as it is done (see `_Outbox`), and this process reads
+    them between its own chunks: when the queue is empty, little is left to read."""
     chunks = shares(items, min(255, (children + 1) * CHUNKS_PER_PROCESS))
     queue, queue_in = os.pipe()
     os.write(queue_in, bytes(range(len(chunks))))
     os.close(queue_in)  # every chunk is queued: an empty queue reads as its end
+    done: dict[int, R] = {}
+    inboxes: list[_Inbox] = []
     try:
-        workers = [_fork(_take_chunks, (task, chunks, queue, yielding)) for _ in range(children)]
+        for _ in range(children):
+            inboxes.append(_start_worker(task, chunks, queue, yielding))
         try:
             result = first()
-            mine = _take_chunks((task, chunks, queue, False))
+            while number := os.read(queue, 1):
+                done[number[0]] = task(chunks[number[0]])
+                for inbox in inboxes:
+                    inbox.read(done)
         finally:
-            done: list[tuple[int, R]] = _collect(workers)  # waited for even if this one failed
+            failures = [failure for inbox in inboxes if (failure := inbox.finish(done))]
     finally:
         os.close(queue)
-    return result, [value for _, value in sorted([*mine, *done], key=_chunk_number)]
+    if failures:
+        raise RuntimeError(f"a worker process failed:\n{failures[0]}")
+    if len(done) != len(chunks):
+        raise RuntimeError("a worker process ended without a result")
+    return result, [done[number] for number in range(len(chunks))]
 
 
-def _take_chunks(
-    job: tuple[Callable[[list[T]], R], list[list[T]], int, bool],
-) -> list[tuple[int, R]]:
-    """(chunk number, result) of each chunk this process took from the queue."""
-    task, chunks, queue, yielding = job
-    if yielding:
-        with contextlib.suppress(OSError):
-            os.nice(5)
-    done: list[tuple[int, R]] = []
-    while number := os.read(queue, 1):
-        done.append((number[0], task(chunks[number[0]])))
-    return done
+_HEADER = 8
+"""Bytes of the length written before each result (see `_Outbox`)."""
 
 
-def _chunk_number(done: tuple[int, object]) -> int:
-    return done[0]
+class _Outbox:
+    """Where a worker writes each chunk's result (pickled): a file in memory (or on disk
+    where there is none), each record its length then its bytes. The length is written after
+    the bytes, so a reader that finds it finds the whole record."""
+
+    def __init__(self, file: int) -> None:
+        self.file = file
+        self.end = 0
+
+    def send(self, record: object) -> None:
+        data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        _write_all(self.file, data, self.end + _HEADER)
+        _write_all(self.file, len(data).to_bytes(_HEADER, "little"), self.end)
+        self.end += _HEADER + len(data)
 
 
-_Worker = tuple[int, int, bool]
-"""A forked worker: its pid, the file it writes its result to, whether that is a file in
-memory (else a pipe)."""
+class _Inbox:
+    """The parent's side of a worker's `_Outbox`."""
+
+    def __init__(self, pid: int, file: int) -> None:
+        self.pid, self.file, self.start = pid, file, 0
+        self.failure: str | None = None
+
+    def read(self, done: dict[int, Any]) -> None:
+        """Every whole record written since the last read, into `done` by chunk number."""
+        while len(header := os.pread(self.file, _HEADER, self.start)) == _HEADER:
+            size = int.from_bytes(header, "little")
+            if size == 0:  # not written yet
+                return
+            number, ok, value = pickle.loads(_read_all(self.file, size, self.start + _HEADER))
+            self.start += _HEADER + size
+            if ok:
+                done[number] = value
+            else:
+                self.failure = self.failure or str(value)
+
+    def finish(self, done: dict[int, Any]) -> str | None:
+        """Wait for the worker to end, read the rest; its failure, if any."""
+        try:
+            os.waitpid(self.pid, 0)
+            self.read(done)
+        finally:
+            os.close(self.file)
+        return self.failure
 
 
-def _fork(task: Callable[[A], R], argument: A) -> _Worker:
-    """A worker returning `task(argument)`."""
-    try:
-        # A file in memory: the worker writes its result at once, and this process reads it
-        # in one copy (through a pipe, 40 MB of documents came 64 KB at a time: 75 ms).
-        result = os.memfd_create("cmrsite-worker-result")
-    except (AttributeError, OSError):  # not on Linux
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker
-            os.close(read_end)
-            _run_child(task, argument, write_end)
-        os.close(write_end)
-        return pid, read_end, False
+def _start_worker(
+    task: Callable[[list[T]], R], chunks: list[list[T]], queue: int, yielding: bool
+) -> _Inbox:
+    """A worker process taking chunks from `queue` until it is empty."""
+    file = _result_file()
     pid = os.fork()
-    if pid == 0:
-        _run_child(task, argument, result)
-    return pid, result, True
-
-
-def _collect(children: list[_Worker]) -> list[R]:
-    """The workers' results, concatenated in their order; a failure in any is raised here."""
-    results: list[R] = []
-    failure: str | None = None
-    for worker in children:
-        payload = _result_of(*worker)
+    if pid == 0:  # the worker
+        code = 0
         try:
-            ok, value = pickle.loads(payload)
-        except (pickle.UnpicklingError, EOFError, ValueError):
-            ok, value = False, "a worker process ended without a result"
-        if ok:
-            results.extend(value)
-        else:
-            failure = failure or str(value)
-    if failure is not None:
-        raise RuntimeError(f"a worker process failed:\n{failure}")
-    return results
+            if yielding:
+                with contextlib.suppress(OSError):
+                    os.nice(5)
+            outbox = _Outbox(file)
+            while number := os.read(queue, 1):
+                try:
+                    outbox.send((number[0], True, task(chunks[number[0]])))
+                except BaseException:
+                    outbox.send((number[0], False, traceback.format_exc()))
+                    code = 1
+                    break
+        finally:
+            # No atexit handlers, no flushing of the parent's buffers: os._exit, not sys.exit.
+            os._exit(code)
+    return _Inbox(pid, file)
 
 
-def _result_of(pid: int, result: int, in_memory: bool) -> bytes:
-    """What the worker `pid` wrote, once it has ended."""
-    if not in_memory:  # a pipe: read as the worker writes, to its end
-        with os.fdopen(result, "rb") as pipe:
-            payload = pipe.read()
-        os.waitpid(pid, 0)
-        return payload
-    os.waitpid(pid, 0)
-    try:
-        size = os.fstat(result).st_size
-        payload = os.pread(result, size, 0)  # all of it, in one copy
-        while 0 < len(payload) < size:  # a short read
-            more = os.pread(result, size - len(payload), len(payload))
-            if not more:
-                break
-            payload += more
-        return payload
-    finally:
-        os.close(result)
+def _result_file() -> int:
+    """A file for a worker's results: in memory where the system has them (Linux)."""
+    with contextlib.suppress(AttributeError, OSError):
+        return os.memfd_create("cmrsite-worker-results")
+    with tempfile.TemporaryFile() as file:
+        return os.dup(file.fileno())  # the file lives on (unnamed) while this stays open
 
 
-def _run_child(task: Callable[[A], R], argument: A, write_end: int) -> None:
-    code = 0
-    try:
-        try:
-            payload = pickle.dumps((True, task(argument)), protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:
-            payload = pickle.dumps((False, traceback.format_exc()))
-            code = 1
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(payload)
-    finally:
-        # No atexit handlers, no flushing of the parent's buffers: os._exit, not sys.exit.
-        os._exit(code)
+def _write_all(file: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(file, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def _read_all(file: int, size: int, offset: int) -> bytes:
+    data = os.pread(file, size, offset)  # all of it, in one copy
+    while len(data) < size:  # a short read
+        more = os.pread(file, size - len(data), offset + len(data))
+        if not more:
+            raise EOFError("a worker's result was cut short")
+        data += more
+    return data

@@ -259,11 +259,11 @@ def test_fork_map_returns_every_chunk_once_and_reports_worker_failures() -> None
 
 
 @pytest.mark.parametrize("in_memory", [True, False])
-def test_workers_return_large_results_through_memory_or_pipes(
+def test_workers_return_large_results_through_memory_or_a_file(
     monkeypatch: pytest.MonkeyPatch, in_memory: bool
 ) -> None:
-    """Results go back through a file in memory (Linux), else through a pipe; both carry
-    results larger than a pipe holds, and a worker's failure."""
+    """Results go back through a file in memory (Linux), else through a temporary file; both
+    carry large results, and a worker's failure."""
     if not in_memory:
 
         def no_memfd(name: str, flags: int = 0) -> int:
