@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from . import cache, deps, parallel
 from .cache import FileRecord
 from .errors import Problem
-from .incremental import IncrementalStaging
+from .incremental import IncrementalStaging, Stat
 from .model import DateRange, Document, Edition, FrontMatter, Location, Partner, Resource
 from .progress import Progress
 from .sources import files_under
@@ -223,7 +223,7 @@ class _Job:
 SideJob = tuple[Callable[[list[Any]], Any], Sequence[Any]]
 """Work for `render_pages` to do beside the pages: a task and the items it takes shares of."""
 
-_Staged = tuple[str, str, str, FileRecord | None, frozenset[deps.Read] | None]
+_Staged = tuple[str, str, str, FileRecord | None, frozenset[deps.Read] | None, Stat | None]
 _Result = tuple[list[_Staged], list[Problem]]
 
 
@@ -289,8 +289,8 @@ def render_pages(
         progress.close()
     problems: list[Problem] = []
     for (staged, share_problems), _ in results:
-        for relative, hashed, page_fingerprint, kept, page_reads in staged:
-            stage.record_written(relative, hashed, page_fingerprint, kept)
+        for relative, hashed, page_fingerprint, kept, page_reads, stat in staged:
+            stage.record_written(relative, hashed, page_fingerprint, kept, stat)
             if reads is not None and page_reads is not None:
                 reads[relative] = page_reads
         problems.extend(p for p in share_problems if p not in problems)
@@ -323,7 +323,8 @@ def _render_share(
             continue
         hashed = job.stage.put(relative, data, page_fingerprint)
         kept = job.stage.kept.get(relative)
-        staged.append((relative, hashed, page_fingerprint, kept, page_reads))
+        stat = job.stage.stats.get(relative)
+        staged.append((relative, hashed, page_fingerprint, kept, page_reads, stat))
         if progress is not None:
             progress.advance(workers)
     return staged, problems

@@ -16,6 +16,9 @@ from pathlib import Path
 from .cache import FileRecord, Manifest, digest
 from .writer import OutputConflictError, Staging
 
+Stat = tuple[int, int, int]
+"""A written file's size, modification time (ns) and inode."""
+
 
 class IncrementalStaging(Staging):
     """The staging writer (`claim`, `write_bytes`, `copy_file`, `files`), plus `keep` for
@@ -30,6 +33,9 @@ class IncrementalStaging(Staging):
         """Files of the old output reused as they are."""
         self.written: dict[str, tuple[str, str]] = {}
         """Files written into the staging folder: relative path -> (digest, key)."""
+        self.stats: dict[str, Stat] = {}
+        """Of files written here, as they were written: the manifest needs no `stat` of them
+        (renaming the folder into place keeps each file's inode and time)."""
         self._materialized = False
         self._created: set[str] = {""}
         self._changed: bool | None = None
@@ -109,15 +115,27 @@ class IncrementalStaging(Staging):
         self._make_parent(relative)
         with open(self._root + relative, "wb") as file:
             file.write(data)
+            file.flush()  # before its stat: a small file is still in the buffer
+            written = os.fstat(file.fileno())
         self.written[relative] = (hashed, key)
+        self.stats[relative] = (written.st_size, written.st_mtime_ns, written.st_ino)
         return hashed
 
-    def record_written(self, relative: str, hashed: str, key: str, kept: FileRecord | None) -> None:
+    def record_written(
+        self,
+        relative: str,
+        hashed: str,
+        key: str,
+        kept: FileRecord | None,
+        stat: Stat | None = None,
+    ) -> None:
         """Note a file that a worker process staged (or, `kept`, found unchanged)."""
         if kept is not None:
             self.kept[relative] = kept
         else:
             self.written[relative] = (hashed, key)
+            if stat is not None:
+                self.stats[relative] = stat
 
     def _make_parent(self, relative: str) -> None:
         parent = relative.rpartition("/")[0]
@@ -174,6 +192,9 @@ class IncrementalStaging(Staging):
         files = dict(self.kept)
         out = os.path.join(self.out, "")  # a str: no Path per file (20,000 at 10,000 editions)
         for relative, (hashed, key) in self.written.items():
-            stat = os.stat(out + relative)
-            files[relative] = FileRecord(hashed, stat.st_size, stat.st_mtime_ns, stat.st_ino, key)
+            known = self.stats.get(relative)
+            if known is None:
+                found = os.stat(out + relative)
+                known = (found.st_size, found.st_mtime_ns, found.st_ino)
+            files[relative] = FileRecord(hashed, *known, key)
         return Manifest(build_key, dict(sorted(files.items())))
