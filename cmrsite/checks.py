@@ -196,7 +196,12 @@ class CheckRun:
 
     def task(self, share: list[int]) -> list[tuple[int, _Checked | None]]:
         return [
-            (index, _check_share(self.root, *self.entries[index], *self.context, self.allow_html))
+            (
+                index,
+                _check_share(
+                    self.root, *self.entries[index], *self.context, self.allow_html, self.remember
+                ),
+            )
             for index in share
         ]
 
@@ -253,8 +258,10 @@ def _check_share(
     editions: AllEditions,
     language: str,
     allow_html: bool,
+    digest: bool = True,
 ) -> _Checked | None:
-    """What `_Checked` says of a document; runs in a worker."""
+    """What `_Checked` says of a document (its digest only if asked: for the findings kept);
+    runs in a worker."""
     raw = read_text(os.path.join(root, "content", document.path), document.label).text
     if raw is None:
         return None
@@ -263,7 +270,7 @@ def _check_share(
     if html is None:
         html = markdown.prepare_body(document.body, allow_html)
     found = document_problems(raw, document, page_path, known, edition, editions, language, html)
-    return _text_digest(raw), found, html if fresh else None
+    return _text_digest(raw) if digest else "", found, html if fresh else None
 
 
 def document_problems(

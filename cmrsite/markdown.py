@@ -24,8 +24,10 @@ if TYPE_CHECKING:  # markdown-it is loaded by the first document (not by a build
     from markdown_it.utils import EnvType, OptionsDict
 
 
+@functools.lru_cache(maxsize=4096)
 def heading_slug(text: str) -> str:
-    """`Key take-aways: Iași` -> `key-take-aways-iasi`, stable and ASCII for readable anchors."""
+    """`Key take-aways: Iași` -> `key-take-aways-iasi`, stable and ASCII for readable anchors.
+    (Kept by text: most documents have the same few headings.)"""
     from anyascii import anyascii
 
     return "-".join(re.findall(r"[a-z0-9]+", anyascii(text).lower())) or "section"

@@ -417,7 +417,6 @@ class Capture:
 
 def build(
     options: Options,
-    on_step: Callable[[str, float], None] | None = None,
     memo: cache.DigestMemo | None = None,
     capture: Capture | None = None,
 ) -> Report:
