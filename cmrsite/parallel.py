@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import struct
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
@@ -121,53 +122,65 @@ def _shared_work(
     return result, [done[number] for number in range(len(chunks))]
 
 
-_HEADER = 8
-"""Bytes of the length written before each result (see `_Outbox`)."""
+_NOTICE = struct.Struct("<QQ")
+"""Where a result starts in its worker's file, and its size: what a worker writes to its
+notice pipe once the result is in the file (a write this small to a pipe is atomic)."""
 
 
 class _Outbox:
     """Where a worker writes each chunk's result (pickled): a file in memory (or on disk
-    where there is none), each record its length then its bytes. The length is written after
-    the bytes, so a reader that finds it finds the whole record."""
+    where there is none), one result after the other, each announced on a pipe once it is
+    whole."""
 
-    def __init__(self, file: int) -> None:
-        self.file = file
+    def __init__(self, file: int, notices: int) -> None:
+        self.file, self.notices = file, notices
         self.end = 0
 
     def send(self, record: object) -> None:
         data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-        _write_all(self.file, data, self.end + _HEADER)
-        _write_all(self.file, len(data).to_bytes(_HEADER, "little"), self.end)
-        self.end += _HEADER + len(data)
+        _write_all(self.file, data, self.end)
+        os.write(self.notices, _NOTICE.pack(self.end, len(data)))
+        self.end += len(data)
 
 
 class _Inbox:
     """The parent's side of a worker's `_Outbox`."""
 
-    def __init__(self, pid: int, file: int) -> None:
-        self.pid, self.file, self.start = pid, file, 0
+    def __init__(self, pid: int, file: int, notices: int) -> None:
+        self.pid, self.file, self.notices = pid, file, notices
+        self.unread = b""
+        """Part of a notice read from the pipe, the rest still to come."""
         self.failure: str | None = None
 
-    def read(self, done: dict[int, Any]) -> None:
-        """Every whole record written since the last read, into `done` by chunk number."""
-        while len(header := os.pread(self.file, _HEADER, self.start)) == _HEADER:
-            size = int.from_bytes(header, "little")
-            if size == 0:  # not written yet
+    def read(self, done: dict[int, Any], wait: bool = False) -> None:
+        """Every result announced since the last read, into `done` by chunk number; with
+        `wait`, until the worker has closed its pipe (it has ended)."""
+        os.set_blocking(self.notices, wait)
+        while True:
+            try:
+                news = os.read(self.notices, 64 * _NOTICE.size)
+            except BlockingIOError:
                 return
-            number, ok, value = pickle.loads(_read_all(self.file, size, self.start + _HEADER))
-            self.start += _HEADER + size
-            if ok:
-                done[number] = value
-            else:
-                self.failure = self.failure or str(value)
+            if not news:
+                return
+            news = self.unread + news
+            whole = len(news) - len(news) % _NOTICE.size
+            self.unread = news[whole:]
+            for start, size in _NOTICE.iter_unpack(news[:whole]):
+                number, ok, value = pickle.loads(_read_all(self.file, size, start))
+                if ok:
+                    done[number] = value
+                else:
+                    self.failure = self.failure or str(value)
 
     def finish(self, done: dict[int, Any]) -> str | None:
-        """Wait for the worker to end, read the rest; its failure, if any."""
+        """Read the rest until the worker ends, then wait for it; its failure, if any."""
         try:
+            self.read(done, wait=True)
             os.waitpid(self.pid, 0)
-            self.read(done)
         finally:
             os.close(self.file)
+            os.close(self.notices)
         return self.failure
 
 
@@ -176,14 +189,16 @@ def _start_worker(
 ) -> _Inbox:
     """A worker process taking chunks from `queue` until it is empty."""
     file = _result_file()
+    notices, notices_in = os.pipe()
     pid = os.fork()
     if pid == 0:  # the worker
         code = 0
         try:
+            os.close(notices)
             if yielding:
                 with contextlib.suppress(OSError):
                     os.nice(5)
-            outbox = _Outbox(file)
+            outbox = _Outbox(file, notices_in)
             while number := os.read(queue, 1):
                 try:
                     outbox.send((number[0], True, task(chunks[number[0]])))
@@ -194,7 +209,8 @@ def _start_worker(
         finally:
             # No atexit handlers, no flushing of the parent's buffers: os._exit, not sys.exit.
             os._exit(code)
-    return _Inbox(pid, file)
+    os.close(notices_in)  # the pipe then ends when the worker does
+    return _Inbox(pid, file, notices)
 
 
 def _result_file() -> int:
