@@ -49,8 +49,8 @@ is free: a process slowed by another job on its core, or by heavier items, takes
 def fork_map(
     task: Callable[[list[T]], R], items: Sequence[T], workers: int | None = None
 ) -> list[R]:
-    """`task` applied to chunks of `items` on every core, one result per chunk (in no set
-    order: callers merge them).
+    """`task` applied to chunks of `items` on every core: one result per chunk, in the order
+    of the chunks (interleaved shares of `items`: callers merge them).
 
     This process works too (so a progress display in it keeps moving), on the chunks it takes;
     their results need no pickling. An exception in a worker is raised again here, with the
