@@ -238,10 +238,13 @@ def load(options: Options) -> tuple[Site | None, list[Problem]]:
     return loaded.site, loaded.problems + loaded.checks
 
 
-def load_site(options: Options, defer_checks: bool = False) -> Loaded:
+def load_site(
+    options: Options, defer_checks: bool = False, project: Project | None = None
+) -> Loaded:
     """`load`, with the problems of the content checks kept apart; with `defer_checks`, the
-    checks are not run but made ready (`Loaded.pending`)."""
-    project = Project(options.project)
+    checks are not run but made ready (`Loaded.pending`). `project`: the build's, so that
+    content/ is listed once for reading and copying."""
+    project = project or Project(options.project)
     problems: list[Problem] = []
 
     config = _load_config(project, options, problems)
@@ -446,7 +449,7 @@ def build(
     with report.step("load"):
         # The dev server's build checks the documents here, keeping what the checks found
         # for its quick rebuilds; a build run once checks them while rendering its pages.
-        loaded = load_site(options, defer_checks=capture is None)
+        loaded = load_site(options, defer_checks=capture is None, project=project)
     site = loaded.site
     report.problems = loaded.problems + loaded.checks
     if site is None:
