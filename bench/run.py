@@ -6,7 +6,7 @@ For each size (20, 1,000 and 10,000 editions by default) it generates the corpus
 - cold build (no output, no project cache), ours and Hugo's (Hugo keeps no cache: its
   rebuild costs the same), with the peak memory (max RSS) of each. Ours finds the templates
   compiled by earlier builds in the user's cache, as Python finds `__pycache__`; it is also
-  timed without them (`CMRSITE_NO_TEMPLATE_CACHE`), as the first build on a machine runs;
+  timed without them (`CMRSITE_NO_USER_CACHE`), as the first build on a machine runs;
 - our rebuild with nothing changed;
 - our rebuild after one summary is edited, as a command (`cmrsite build`), and as the dev
   server does it (a `Builder` kept in memory: save-to-written time);
@@ -82,7 +82,7 @@ def timed(
     start = time.perf_counter()
     env = _env()
     if fresh_templates:
-        env["CMRSITE_NO_TEMPLATE_CACHE"] = "1"
+        env["CMRSITE_NO_USER_CACHE"] = "1"
     process = subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
     )

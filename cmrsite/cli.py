@@ -12,11 +12,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from .dates import resolve_today
+from . import pattern_cache
 from .errors import Problem, SiteError, UsageError
-from .pipeline import Options, Report, build, check
+
+if TYPE_CHECKING:
+    from .pipeline import Options, Report
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("build", "check", "serve", "new")
@@ -65,6 +67,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace, project: Path) -> Options:
+    from .dates import resolve_today
+    from .pipeline import Options
+
     return Options(
         project=project,
         today=resolve_today(args.today),
@@ -97,6 +102,8 @@ def _one_shot_gc() -> Iterator[None]:
 
 
 def _run_build(args: argparse.Namespace, project: Path) -> int:
+    from .pipeline import build
+
     options = _options(args, project)
     with _one_shot_gc():
         report = build(options)
@@ -114,6 +121,8 @@ def _run_build(args: argparse.Namespace, project: Path) -> int:
 
 
 def _run_check(args: argparse.Namespace, project: Path) -> int:
+    from .pipeline import check
+
     options = _options(args, project)
     with _one_shot_gc():
         report = check(options)
@@ -175,6 +184,8 @@ def exit_with(code: int) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None, default_project: Path | None = None) -> int:
+    # Before the modules of a build are imported, which compile their regular expressions.
+    pattern_cache.load()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
     # `python build.py --today X` means `build --today X`: insert the default command.
@@ -187,6 +198,16 @@ def main(argv: Sequence[str] | None = None, default_project: Path | None = None)
     project = (args.project or default_project or Path.cwd()).resolve()
     global _FINISHED_COMMAND
     _FINISHED_COMMAND = command if command in ("build", "check") else None
+    code = _run(parser, args, command, project)
+    if code == EXIT_OK:  # a refused command leaves the user's cache as it was, too
+        pattern_cache.save()
+    return code
+
+
+def _run(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, command: str, project: Path
+) -> int:
+    """The command, with its errors printed and turned into the exit status."""
     try:
         return RUNNERS[command](args, project)
     except SiteError as error:

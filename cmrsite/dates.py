@@ -8,6 +8,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from . import locale_cache
 from .errors import UsageError
 from .model import DateRange
 
@@ -15,11 +16,8 @@ if TYPE_CHECKING:
     from babel import Locale
 
 
-@functools.cache
 def _locale(language: str) -> Locale:
-    from babel import Locale  # loaded by the first date written, not by the command line
-
-    return Locale.parse(language, sep="-")
+    return locale_cache.locale(language)  # Babel is loaded by the first date written
 
 
 def _format_date(day: date, pattern: str, locale: Locale) -> Any:

@@ -4,25 +4,22 @@ Compiling the site's templates costs about 40 ms, a tenth of a small site's buil
 templates rarely change. Jinja's bytecode cache keeps each compiled template under its name
 and reuses it only while its source is the same (by checksum). What else shapes the compiled
 code (the environment's options, set by this package, and the versions of Jinja and Python)
-names the folder, so another generator or library version never reads it. The folder is the
-user's cache (`$XDG_CACHE_HOME/cmrsite/templates`, else `~/.cache/...`), not the project's
-`.cache`: like `__pycache__`, it holds no output and is shared by every project; deleting it
-is always safe. A folder that cannot be written is simply not used.
+names the folder, so another generator or library version never reads it. The folder is in
+the user's cache (`user_cache`: `templates/`), not the project's `.cache`. A folder that
+cannot be written is simply not used.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import user_cache
+
 if TYPE_CHECKING:
     import jinja2
-
-ENV_DISABLE = "CMRSITE_NO_TEMPLATE_CACHE"
-"""Set (to anything) to compile every template afresh, as the first build on a machine does."""
 
 
 def folder() -> Path:
@@ -31,14 +28,13 @@ def folder() -> Path:
 
     from .cache import code_digest
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
     python = "{}.{}".format(*sys.version_info[:2])
-    return Path(base) / "cmrsite" / "templates" / f"{code_digest()}-jinja{jinja_version}-py{python}"
+    return user_cache.base() / "templates" / f"{code_digest()}-jinja{jinja_version}-py{python}"
 
 
 def bytecode_cache() -> jinja2.BytecodeCache | None:
     """The cache for a Jinja environment, or None when disabled or not writable."""
-    if os.environ.get(ENV_DISABLE):
+    if not user_cache.enabled():
         return None
     try:
         directory = folder()

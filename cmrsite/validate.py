@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
+from . import locale_cache
 from .errors import Problem, did_you_mean
 from .model import (
     CallForApplications,
@@ -97,9 +98,7 @@ def _city_in_slug(city: str) -> str:
 
 @functools.cache
 def _country_codes() -> frozenset[str]:
-    from babel import Locale  # loaded only when there are records to check
-
-    territories = list(Locale.parse("en").territories)
+    territories = list(locale_cache.locale("en").territories)  # Babel: loaded only now
     return frozenset(str(c) for c in territories if len(str(c)) == 2 and str(c).isalpha())
 
 

@@ -37,7 +37,7 @@ def test_a_second_build_uses_the_compiled_templates_and_gives_the_same_bytes(
     second = build(project, tmp_path / "b", cache_home)
     assert second == first
     assert {path: path.stat().st_mtime_ns for path in cached_templates(cache_home)} == stamps
-    uncached = build(project, tmp_path / "c", tmp_path / "other", CMRSITE_NO_TEMPLATE_CACHE="1")
+    uncached = build(project, tmp_path / "c", tmp_path / "other", CMRSITE_NO_USER_CACHE="1")
     assert uncached == first
     assert not (tmp_path / "other" / "cmrsite").exists()
 
