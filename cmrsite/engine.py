@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cache, deps, parallel
+from . import cache, deps, fileio, parallel
 from .cache import FileRecord
 from .errors import Problem
 from .incremental import IncrementalStaging, Stat
@@ -77,8 +77,7 @@ def input_digests(project: Path, content_known: Mapping[str, str] | None = None)
                 found[f"content/{relative}"] = known[relative]
                 continue
             try:
-                with open(path, "rb") as file:
-                    data = file.read()
+                data = fileio.read_bytes(path)
             except OSError:
                 data = b"\0unreadable"
             found[f"{folder}/{relative}"] = cache.digest(data)

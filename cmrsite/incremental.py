@@ -13,6 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
+from . import fileio
 from .cache import FileRecord, Manifest, digest
 from .writer import OutputConflictError, Staging
 
@@ -101,8 +102,7 @@ class IncrementalStaging(Staging):
         path = self.out / relative
         try:
             stat = os.stat(path)
-            with open(path, "rb") as file:
-                data = file.read()
+            data = fileio.read_bytes(path)
         except OSError:
             return None
         return FileRecord(digest(data), stat.st_size, stat.st_mtime_ns, stat.st_ino)
@@ -113,10 +113,7 @@ class IncrementalStaging(Staging):
         if self._reusable(relative, key, hashed):
             return hashed
         self._make_parent(relative)
-        with open(self._root + relative, "wb") as file:
-            file.write(data)
-            file.flush()  # before its stat: a small file is still in the buffer
-            written = os.fstat(file.fileno())
+        written = fileio.write_bytes(self._root + relative, data)
         self.written[relative] = (hashed, key)
         self.stats[relative] = (written.st_size, written.st_mtime_ns, written.st_ino)
         return hashed
@@ -140,7 +137,15 @@ class IncrementalStaging(Staging):
     def _make_parent(self, relative: str) -> None:
         parent = relative.rpartition("/")[0]
         if parent not in self._created:
-            os.makedirs(self._root + parent, exist_ok=True)
+            folder = self._root + parent
+            if parent.rpartition("/")[0] in self._created:  # one `mkdir`, no look at the rest
+                try:
+                    os.mkdir(folder)
+                except FileExistsError:  # made by another worker
+                    if not os.path.isdir(folder):
+                        raise
+            else:
+                os.makedirs(folder, exist_ok=True)
             self._created.add(parent)
 
     # --- finishing --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from . import parallel, urls
+from . import fileio, parallel, urls
 from .errors import Problem
 
 LINK_ATTRIBUTES = frozenset({"href", "src"})
@@ -104,23 +104,11 @@ def _stored_page(
 
 
 def parse(path: str | Path) -> Page:
-    data = _read_bytes(path)
+    data = fileio.read_bytes(path)
     if b"\r" in data:  # as text mode reads it: every line ends in "\n"
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     text = data.decode("utf-8", "replace")
     return _scan(text) or _parse_html(text)
-
-
-def _read_bytes(path: str | Path) -> bytes:
-    """The bytes of a file, with fewer system calls than `Path.read_bytes` (no `fstat`)."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        chunks = []
-        while chunk := os.read(descriptor, 1 << 16):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(descriptor)
 
 
 @functools.cache

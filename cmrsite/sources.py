@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from . import fileio
 from .errors import Problem
 
 if TYPE_CHECKING:
@@ -451,8 +452,7 @@ def read_text(
 ) -> TextResult:
     """The file's text; `with_bytes` is given its bytes as read (to hash them)."""
     try:
-        with open(path, "rb") as file:  # a str path spares building a Path per document
-            raw = file.read()
+        raw = fileio.read_bytes(path)  # a str path spares building a Path per document
     except OSError as err:
         return TextResult(
             None, [Problem(file_label, 0, 0, f"cannot read the file: {err.strerror}")]
