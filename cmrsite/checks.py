@@ -17,7 +17,7 @@ import importlib.util
 import os
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -161,9 +161,13 @@ class CheckRun:
         site_files: Iterable[str] = (),
         pages: list[Page] | None = None,
         remember: bool = True,
+        before_body: Mapping[str, str] | None = None,
     ) -> None:
         self.site, self.root, self.remember = site, root, remember
         """`remember`: keep the findings for the next check (the dev server's)."""
+        self.before_body = before_body or {}
+        """The text before each document's body (by path in content/), as the loader read it:
+        with the body, the document's whole text, not read again."""
         known = KnownPaths.of(site, site_files, pages)
         facts_of = {id(edition): EditionFacts.of(edition) for edition in site.editions}
         editions = AllEditions(tuple(facts_of.values()))
@@ -199,7 +203,12 @@ class CheckRun:
             (
                 index,
                 _check_share(
-                    self.root, *self.entries[index], *self.context, self.allow_html, self.remember
+                    self.root,
+                    *self.entries[index],
+                    *self.context,
+                    self.allow_html,
+                    self.remember,
+                    self.before_body.get(self.entries[index][0].path),
                 ),
             )
             for index in share
@@ -259,10 +268,14 @@ def _check_share(
     language: str,
     allow_html: bool,
     digest: bool = True,
+    before_body: str | None = None,
 ) -> _Checked | None:
     """What `_Checked` says of a document (its digest only if asked: for the findings kept);
-    runs in a worker."""
-    raw = read_text(os.path.join(root, "content", document.path), document.label).text
+    runs in a worker. Its text is read again unless the text `before_body` is given."""
+    if before_body is not None:
+        raw: str | None = before_body + document.body
+    else:
+        raw = read_text(os.path.join(root, "content", document.path), document.label).text
     if raw is None:
         return None
     html = markdown.prepared(document.body, allow_html)

@@ -50,9 +50,9 @@ if TYPE_CHECKING:
     from . import rebuild
 
 T = TypeVar("T")
-_ReadAhead = tuple[str, Document | None, list[Problem], str | None, str]
+_ReadAhead = tuple[str, Document | None, list[Problem], str | None, str, str | None]
 """A document read ahead: (path in content/, document, problems, prepared HTML, hash of its
-bytes or "" if unreadable)."""
+bytes or "" if unreadable, its text before the body)."""
 
 SITE_FILE = "data/site.yaml"
 EDITIONS_FILE = "data/editions.yaml"
@@ -109,6 +109,9 @@ class Project:
         """The hash of each file read ahead (see `read_documents_beside`), as it was read."""
         self.preread: dict[str, tuple[Document | None, list[Problem]]] = {}
         """Documents read ahead (see `read_documents_beside`), by path relative to content/."""
+        self.before_body: dict[str, str] = {}
+        """The text before the body (the front matter) of each document read ahead: with the
+        body, its whole text, which the content checks read."""
 
     def label(self, path: Path) -> str:
         text, root = str(path), str(self.root)
@@ -146,6 +149,7 @@ class Project:
         relative: str,
         problems: list[Problem],
         with_bytes: Callable[[bytes], object] | None = None,
+        with_text: Callable[[str], object] | None = None,
     ) -> Document | None:
         path = os.path.join(self.content, relative)  # a str: no Path per document
         label = (
@@ -157,6 +161,8 @@ class Project:
         problems.extend(text.problems)
         if text.text is None:
             return None
+        if with_text is not None:
+            with_text(text.text)
         split = split_front_matter(text.text, label)
         problems.extend(split.problems)
         meta, meta_problems = validate_front_matter(split.front_matter, label)
@@ -175,27 +181,34 @@ class Project:
 
         def read(share: list[str]) -> list[_ReadAhead]:
             done = []
-            hashed = [""]
+            hashed, text = [""], [""]
 
             def hash_bytes(raw: bytes) -> None:
                 hashed[0] = cache.digest(raw)
 
+            def keep_text(whole: str) -> None:
+                text[0] = whole
+
             for relative in share:
                 problems: list[Problem] = []
                 hashed[0] = ""
-                document = self._read_document(relative, problems, hash_bytes)
-                html = (
-                    None if document is None else markdown.prepare_body(document.body, allow_html)
-                )
-                done.append((relative, document, problems, html, hashed[0]))
+                document = self._read_document(relative, problems, hash_bytes, keep_text)
+                html, before = None, None
+                if document is not None:
+                    html = markdown.prepare_body(document.body, allow_html)
+                    if text[0].endswith(document.body):
+                        before = text[0][: len(text[0]) - len(document.body)]
+                done.append((relative, document, problems, html, hashed[0], before))
             return done
 
         result, shares = parallel.fork_map_beside(read, self.markdown_files(), work)
         for share in shares:
-            for relative, document, problems, html, digest in share:
+            for relative, document, problems, html, digest, before in share:
                 self.preread[relative] = (document, problems)
                 if digest:
                     self.content_digests[relative] = digest
+                if before is not None:
+                    self.before_body[relative] = before
                 if document is not None and html is not None:
                     markdown.remember(document.body, allow_html, html)
         return result
@@ -293,7 +306,9 @@ def load_site(
         site = Site(config, tuple(editions), intro, options.today, news)
         pages = plan(site)
         if defer_checks:
-            pending = CheckRun(site, project.root, _site_files(project), pages, False)
+            pending = CheckRun(
+                site, project.root, _site_files(project), pages, False, project.before_body
+            )
         else:
             found = content_checks(site, project, pages)
     if options.strict:

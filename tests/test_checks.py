@@ -125,8 +125,16 @@ def test_a_build_checks_as_check_does_and_under_strict_keeps_the_old_output(
             f"---\ntitle: Note {number}\ndescription: A note.\npublished: 2024-01-01\n---\n"
             f"See [x](/nowhere-{number}/).\n"
         )
+    # Checked from the text the loader read (front matter and body), not read again: Windows
+    # line endings and mojibake on both sides of the front matter's end are found alike.
+    files["content/news/crlf.md"] = (
+        "---\r\ntitle: CafÃ© notes\r\ndescription: A note.\r\npublished: 2024-01-01\r\n---\r\n"
+        "\r\nThe cafÃ© opened.\r\n"
+    )
     project = make_site(files)
     _, checked = check(project)
+    assert any(line.startswith("content/news/crlf.md:2:") for line in checked)
+    assert any(line.startswith("content/news/crlf.md:7:") for line in checked)
     built = run_cli(project, "build", "--today", "2024-10-01")
     assert built.code == 0, built.output
     found = [
