@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import pattern_cache
+from . import dataclass_cache, pattern_cache
 from .errors import Problem, SiteError, UsageError
 
 if TYPE_CHECKING:
@@ -184,8 +184,22 @@ def exit_with(code: int) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None, default_project: Path | None = None) -> int:
-    # Before the modules of a build are imported, which compile their regular expressions.
+    # Before the modules of a build are imported, which compile their regular expressions
+    # and the methods of their dataclasses.
     pattern_cache.load()
+    dataclass_cache.install()
+    code = EXIT_USAGE
+    try:
+        code = _main(argv, default_project)
+    finally:
+        # A refused command leaves the user's cache as it was, too.
+        dataclass_cache.uninstall(keep=code == EXIT_OK)
+    if code == EXIT_OK:
+        pattern_cache.save()
+    return code
+
+
+def _main(argv: Sequence[str] | None, default_project: Path | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
     # `python build.py --today X` means `build --today X`: insert the default command.
@@ -198,10 +212,7 @@ def main(argv: Sequence[str] | None = None, default_project: Path | None = None)
     project = (args.project or default_project or Path.cwd()).resolve()
     global _FINISHED_COMMAND
     _FINISHED_COMMAND = command if command in ("build", "check") else None
-    code = _run(parser, args, command, project)
-    if code == EXIT_OK:  # a refused command leaves the user's cache as it was, too
-        pattern_cache.save()
-    return code
+    return _run(parser, args, command, project)
 
 
 def _run(

@@ -1,0 +1,107 @@
+"""The methods of dataclasses compiled through the kept code are the very code compiling
+gives; the file is written once, ignored when damaged, and `dataclasses` gets its own `exec`
+back after a run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import clean_env, run_cli
+
+SCRIPT = """
+import dataclasses, json, marshal, sys, hashlib
+from cmrsite import dataclass_cache
+dataclass_cache.install()
+import cmrsite.pipeline, cmrsite.checks, cmrsite.publish, cmrsite.serve, cmrsite.rebuild
+dataclass_cache.uninstall()
+assert not hasattr(dataclasses, "exec")
+found = {}
+for name, module in sorted(sys.modules.items()):
+    if not name.startswith("cmrsite"):
+        continue
+    for cls in vars(module).values():
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == name:
+            for method, value in sorted(vars(cls).items()):
+                code = getattr(value, "__code__", None)
+                if code is not None and code.co_filename == "<string>":
+                    key = f"{name}.{cls.__name__}.{method}"
+                    found[key] = hashlib.sha256(marshal.dumps(code)).hexdigest()
+print(json.dumps(found))
+"""
+
+
+def generated_code(cache_home: Path, **extra: str) -> dict[str, str]:
+    env = clean_env(XDG_CACHE_HOME=str(cache_home), **extra)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
+    )
+    result: dict[str, str] = json.loads(done.stdout)
+    return result
+
+
+def kept_file(cache_home: Path) -> Path:
+    (found,) = (cache_home / "cmrsite" / "dataclasses").glob("*.marshal")
+    return found
+
+
+def test_kept_code_is_the_code_compiling_gives(tmp_path: Path) -> None:
+    cache_home = tmp_path / "cache"
+    compiled = generated_code(tmp_path / "none", CMRSITE_NO_USER_CACHE="1")
+    assert len(compiled) > 100  # __init__, __repr__, __eq__... of some forty classes
+    assert not (tmp_path / "none" / "cmrsite").exists()
+    first = generated_code(cache_home)  # compiled and kept
+    stamp = kept_file(cache_home).stat().st_mtime_ns
+    second = generated_code(cache_home)  # taken from the file
+    assert first == compiled
+    assert second == compiled
+    assert kept_file(cache_home).stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "not code"])
+def test_a_damaged_file_is_ignored_and_replaced(tmp_path: Path, damage: str) -> None:
+    import marshal
+
+    cache_home = tmp_path / "cache"
+    compiled = generated_code(cache_home)
+    kept = kept_file(cache_home)
+    data = bytearray(kept.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0xFF
+    elif damage == "truncate":
+        del data[len(data) // 2 :]
+    else:  # whole, by its hash, but not sources and their code
+        payload = marshal.dumps({"def f(): pass": "not code"})
+        data = bytearray(hashlib.blake2b(payload, digest_size=16).digest() + payload)
+    kept.write_bytes(bytes(data))
+    assert generated_code(cache_home) == compiled
+    assert kept.read_bytes() != bytes(data)  # written again
+    assert generated_code(cache_home) == compiled
+
+
+def test_a_build_with_kept_code_gives_the_same_bytes(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    project, cache_home = make_site(), tmp_path / "cache"
+
+    def build(out: str, home: Path, **extra: str) -> dict[str, bytes]:
+        env = clean_env(XDG_CACHE_HOME=str(home), **extra)
+        result = run_cli(
+            project, "build", "--today", "2024-10-01", "--out", str(tmp_path / out), env=env
+        )
+        assert result.code == 0, result.stderr
+        return {
+            p.relative_to(tmp_path / out).as_posix(): p.read_bytes()
+            for p in (tmp_path / out).rglob("*")
+            if p.is_file()
+        }
+
+    first = build("a", cache_home)
+    assert kept_file(cache_home).is_file()
+    assert build("b", cache_home) == first
+    assert build("c", tmp_path / "none", CMRSITE_NO_USER_CACHE="1") == first
