@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 FORMAT = 1
 """Bumped whenever the cache's layout or meaning changes: older caches are then ignored."""
@@ -161,9 +161,9 @@ def fingerprint(*values: object) -> str | None:
 # --- the record of one output folder ----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FileRecord:
-    """One file of the output as the last build left it."""
+class FileRecord(NamedTuple):
+    """One file of the output as the last build left it. (A tuple: a build records one per
+    file, 20,000 at 10,000 editions, made several times faster than a frozen dataclass.)"""
 
     digest: str
     """Content hash of the file's bytes."""
@@ -235,10 +235,7 @@ def save_manifest(project: Path, out: Path, manifest: Manifest) -> None:
         "format": FORMAT,
         "out": str(out),
         "build_key": manifest.build_key,
-        "files": {
-            name: [r.digest, r.size, r.mtime_ns, r.inode, r.key]
-            for name, r in sorted(manifest.files.items())
-        },
+        "files": dict(sorted(manifest.files.items())),  # each record as a JSON array
         "problems": manifest.problems,
     }
     try:
