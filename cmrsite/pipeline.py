@@ -469,15 +469,28 @@ def build(
     report.problems = loaded.problems + loaded.checks
     if site is None:
         raise SiteError(errors_in(report.problems))
-    if hash_after:
-        with report.step("inputs"):
-            inputs = engine.input_digests(project.root, loaded.content_digests)
-            key = engine.inputs_key(settings, inputs)
+
+    def hash_inputs() -> None:
+        # Needed only for the record written last: hashed while the first pages render.
+        nonlocal inputs, key
+        inputs = engine.input_digests(project.root, loaded.content_digests)
+        key = engine.inputs_key(settings, inputs)
+
     with report.step("plan"):
         pages = loaded.pages if loaded.pages is not None else plan(site)
     stage = IncrementalStaging(out, previous)
     try:
-        _stage_site(stage, site, pages, project, settings, report, capture, loaded.pending)
+        _stage_site(
+            stage,
+            site,
+            pages,
+            project,
+            settings,
+            report,
+            capture,
+            loaded.pending,
+            hash_inputs if hash_after else None,
+        )
         with report.step("link check"):
             checked = stage.root if stage.changed else out
             parsed = _parsed_pages(checked, stage, memo or _links_memo(project, out))
@@ -518,14 +531,21 @@ def _stage_site(
     report: Report,
     capture: Capture | None = None,
     pending: CheckRun | None = None,
+    also_beside: Callable[[], None] | None = None,
 ) -> None:
     """Every file of the new site into the staging folder: pages, then other outputs, then
     copied files. Raises SiteError on template errors and path conflicts, and on errors
     of the `pending` content checks (under --strict), which are run with the pages.
 
     A build without `capture` makes the other outputs while worker processes render the
-    first pages (`_publish_beside`)."""
+    first pages (`_publish_beside`), and then does `also_beside()`."""
     published: list[SiteError | None] = []
+
+    def beside() -> None:
+        published.append(_publish_beside(stage, site, pages, project))
+        if also_beside is not None:
+            also_beside()
+
     if pending is not None:
         pending.prepare()
     with report.step("render" if capture is not None else "render, feeds, calendars, sitemap"):
@@ -543,9 +563,7 @@ def _stage_site(
             lambda error: templating.template_problem(error, project.templates, project.root),
             capture.recorder if capture is not None else None,
             capture.page_reads if capture is not None else None,
-            (lambda: published.append(_publish_beside(stage, site, pages, project)))
-            if capture is None
-            else lambda: None,
+            beside if capture is None else lambda: None,
             (pending.task, pending.todo) if pending is not None else None,
         )
     if pending is not None:
