@@ -13,7 +13,6 @@ import os
 import pickle
 import struct
 import tempfile
-import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -203,6 +202,8 @@ def _start_worker(
                 try:
                     outbox.send((number[0], True, task(chunks[number[0]])))
                 except BaseException:
+                    import traceback  # loaded only by a failure
+
                     outbox.send((number[0], False, traceback.format_exc()))
                     code = 1
                     break

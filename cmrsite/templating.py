@@ -5,7 +5,6 @@ Jinja and markupsafe in tests/test_render_internals.py)."""
 from __future__ import annotations
 
 import functools
-import traceback
 import types
 from collections.abc import Callable, MutableMapping
 from datetime import date
@@ -203,6 +202,8 @@ def template_problem(error: Exception, templates_dir: Path, label_root: Path) ->
     if isinstance(error, jinja2.TemplateNotFound):
         message = f"template not found: {error}"
     # Jinja rewrites tracebacks so that template frames carry the template's file and line.
+    import traceback  # loaded only by a template error
+
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         if frame.filename.startswith(str(templates_dir)):
             return Problem(
