@@ -27,8 +27,13 @@ _new: dict[str, CodeType] = {}
 """Sources compiled by this run, not kept yet."""
 
 
+_FORMAT = 2
+"""Of the kept code: 2 since sources are compiled without this module's `__future__` imports
+(as `dataclasses` compiles them); files of another format are not read."""
+
+
 def _file_name() -> str:
-    version = f"{importlib.util.MAGIC_NUMBER.hex()}-O{sys.flags.optimize}"
+    version = f"{importlib.util.MAGIC_NUMBER.hex()}-O{sys.flags.optimize}-v{_FORMAT}"
     return f"dataclasses/{sys.implementation.cache_tag}-{version}.marshal"
 
 
@@ -60,6 +65,8 @@ def _exec(source: Any, globals: Any = None, locals: Any = None) -> None:
     if isinstance(source, str):
         code = _compiled.get(source)
         if code is None:
-            code = _new[source] = _compiled[source] = compile(source, "<string>", "exec")
+            # As `exec` compiles a text: without this module's `from __future__` imports.
+            code = compile(source, "<string>", "exec", dont_inherit=True)
+            _new[source] = _compiled[source] = code
         source = code
     builtins.exec(source, globals, locals)
