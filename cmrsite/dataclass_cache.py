@@ -39,6 +39,8 @@ def _file_name() -> str:
 
 def install() -> None:
     """Compile the methods of the classes made from now on through the cache."""
+    if not user_cache.enabled():
+        return  # dataclasses compiles them, as on its own
     payload = user_cache.load(_file_name())
     if payload is not None:
         try:

@@ -41,6 +41,8 @@ def _provide(name: str) -> None:
     loaded = getattr(localedata, "_dict_cache", None)
     if not isinstance(loaded, dict) or name in loaded or not localedata.exists(name):
         return  # another Babel's internals, or loaded already
+    if not user_cache.enabled():
+        return  # Babel loads it, as on its own
     python = "{}.{}".format(*sys.version_info[:2])
     file_name = f"locales/babel{__version__}-py{python}-{name}.pickle"
     kept = user_cache.load(file_name)
