@@ -38,11 +38,29 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
         return None
     try:
         directory = folder()
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not directory.is_dir():
+            directory.mkdir(mode=0o700, parents=True)
+            prune(directory.parent, keep=directory)
     except OSError:
         return None
     cache: jinja2.BytecodeCache = _quiet_cache_class()(str(directory))
     return cache
+
+
+FOLDERS_KEPT = 4
+"""Folders of other generator or library versions kept beside the current one (each new
+version of the generator makes its own: without pruning, they would pile up)."""
+
+
+def prune(templates: Path, keep: Path) -> None:
+    """Delete all but the `FOLDERS_KEPT` most recently written folders of `templates` but
+    `keep` (a folder another process is using is only compiled again)."""
+    import shutil
+
+    others = [path for path in templates.iterdir() if path.is_dir() and path != keep]
+    others.sort(key=lambda path: path.stat().st_mtime_ns, reverse=True)
+    for stale in others[FOLDERS_KEPT:]:
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _quiet_cache_class() -> type[Any]:

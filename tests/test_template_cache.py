@@ -65,3 +65,24 @@ def test_a_cache_folder_that_cannot_be_written_is_not_used(
         readonly = tmp_path / "readonly"
         readonly.mkdir(mode=0o500)
         assert build(project, tmp_path / "c", readonly) == expected
+
+
+def test_folders_of_other_versions_do_not_pile_up(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Each generator version compiles into a folder of its own: a new one removes all but
+    the few most recent others."""
+    from cmrsite import template_cache
+
+    cache_home = tmp_path / "cache"
+    templates = cache_home / "cmrsite" / "templates"
+    for age in range(7):  # folders of earlier versions, the first the most recent
+        old = templates / f"version-{age}"
+        old.mkdir(parents=True)
+        (old / "page.cache").write_bytes(b"compiled")
+        os.utime(old, ns=(10**18 - age * 10**12, 10**18 - age * 10**12))
+    first = build(make_site(), tmp_path / "a", cache_home)
+    kept = sorted(path.name for path in templates.iterdir() if path.name.startswith("version-"))
+    assert kept == [f"version-{age}" for age in range(template_cache.FOLDERS_KEPT)]
+    assert len(cached_templates(cache_home)) >= 5 + template_cache.FOLDERS_KEPT
+    assert build(make_site(), tmp_path / "b", cache_home) == first
