@@ -57,9 +57,13 @@ def prune(templates: Path, keep: Path) -> None:
     `keep` (a folder another process is using is only compiled again)."""
     import shutil
 
-    others = [path for path in templates.iterdir() if path.is_dir() and path != keep]
-    others.sort(key=lambda path: path.stat().st_mtime_ns, reverse=True)
-    for stale in others[FOLDERS_KEPT:]:
+    written: list[tuple[int, Path]] = []
+    for path in templates.iterdir():
+        with contextlib.suppress(OSError):  # removed meanwhile by another process
+            if path.is_dir() and path != keep:
+                written.append((path.stat().st_mtime_ns, path))
+    written.sort(reverse=True)
+    for _, stale in written[FOLDERS_KEPT:]:
         shutil.rmtree(stale, ignore_errors=True)
 
 
