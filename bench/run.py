@@ -4,9 +4,11 @@ For each size (20, 1,000 and 10,000 editions by default) it generates the corpus
 (`bench/generate.py`) on tmpfs, then times whole processes, alternating ours and Hugo's:
 
 - cold build (no output, no project cache), ours and Hugo's (Hugo keeps no cache: its
-  rebuild costs the same), with the peak memory (max RSS) of each. Ours finds the templates
-  compiled by earlier builds in the user's cache, as Python finds `__pycache__`; it is also
-  timed without them (`CMRSITE_NO_USER_CACHE`), as the first build on a machine runs;
+  rebuild costs the same), with the peak memory (max RSS) of each. Ours finds in the user's
+  cache what earlier runs derived from the installed code (compiled templates, regular
+  expressions and dataclass methods, Babel's merged locale data), as Python finds
+  `__pycache__`; it is also timed without it (`CMRSITE_NO_USER_CACHE`), as the first build on
+  a machine runs;
 - our rebuild with nothing changed;
 - our rebuild after one summary is edited, as a command (`cmrsite build`), and as the dev
   server does it (a `Builder` kept in memory: save-to-written time);
@@ -78,7 +80,8 @@ def timed(
     command: list[str], cwd: Path | None = None, fresh_templates: bool = False
 ) -> tuple[float, int]:
     """Wall time (s) and peak memory (max RSS of the process and its children, KiB);
-    `fresh_templates`: without the compiled templates of earlier builds."""
+    `fresh_templates`: with nothing kept by earlier runs in the user's cache (see
+    `cmrsite/user_cache.py`), as the first build on a machine."""
     start = time.perf_counter()
     env = _env()
     if fresh_templates:
@@ -223,7 +226,7 @@ def markdown_table(results: list[dict[str, Any]], real: dict[str, Any] | None) -
         )
 
     lines = [
-        "| editions | Hugo cold | ours cold | ratio | templates compiled afresh | ratio "
+        "| editions | Hugo cold | ours cold | ratio | nothing kept | ratio "
         "| ours no change | ratio | one edit (CLI) | one edit (serve) | peak memory ours / Hugo |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
