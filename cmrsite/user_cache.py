@@ -3,8 +3,9 @@
 As Python keeps compiled modules in `__pycache__`, the generator keeps there what it would
 otherwise derive again at each start from code that rarely changes: compiled templates
 (`template_cache`), compiled regular expressions (`pattern_cache`), the compiled methods of
-dataclasses (`dataclass_cache`) and Babel's locale data merged (`locale_cache`). Each kind is named by the versions of all it was derived from, so
-another version never reads it. The folder is `$XDG_CACHE_HOME/cmrsite`, else
+dataclasses (`dataclass_cache`) and Babel's locale data merged (`locale_cache`). Each kind
+is named by the versions of all it was derived from, so another version never reads it.
+The folder is `$XDG_CACHE_HOME/cmrsite`, else
 `~/.cache/cmrsite`: it holds no output, is shared by every project, and deleting it is always
 safe. `CMRSITE_NO_USER_CACHE=1` does without it (as the first run on a machine does).
 """
