@@ -135,7 +135,7 @@ def _edition_page(site: Site, edition: Edition, is_next: bool) -> Page:
         "summary": summary,
         "is_next": is_next,
         "calendar_path": urls.edition_calendar(edition.slug),
-        "json_ld": structured.script_json(structured.event(site, edition)),
+        "json_ld": structured.event_script(site, edition),
     }
     return Page(info, "edition.html", context, markdown)
 

@@ -100,6 +100,60 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 call (a third of the time of a page's JSON-LD)."""
 
 
+def event_script(site: Site, edition: Edition) -> Markup:
+    """`script_json(event(site, edition))`, the same text written directly, without the
+    mappings and the general encoder: a third of the time (it was half of planning the
+    pages, which waits for nothing else). Strings go through json's own string encoder, the
+    coordinates (finite floats, see `validate`) through `float.__repr__`, as json writes them;
+    `tests/test_structured_fast.py` compares the two."""
+    quoted = _quoted
+    status = event_status(edition, edition.status(site.today))
+    url = urls.absolute(site.config.base_url, urls.edition(edition.slug))
+    parts = [
+        '{"@context":"https://schema.org","@type":"Event","name":',
+        quoted(edition.name),
+        ',"startDate":"',
+        edition.dates.start.isoformat(),
+        '","endDate":"',
+        edition.dates.end.isoformat(),
+        '","eventStatus":',
+        quoted(status),
+        ',"eventAttendanceMode":"',
+        SCHEMA,
+        'OfflineEventAttendanceMode","location":{"@type":"Place","name":',
+        quoted(place_name(edition)),
+        ',"address":{"@type":"PostalAddress","addressLocality":',
+        quoted(edition.city),
+    ]
+    if edition.region:
+        parts += (',"addressRegion":', quoted(edition.region))
+    parts += (',"addressCountry":', quoted(edition.country_code or edition.country), "}")
+    if edition.location is not None:
+        parts += (
+            ',"geo":{"@type":"GeoCoordinates","latitude":',
+            float.__repr__(edition.location.lat),
+            ',"longitude":',
+            float.__repr__(edition.location.lon),
+            "}",
+        )
+    parts += ('},"url":', quoted(url), ',"description":', quoted(description(site, edition)))
+    if status == SCHEMA + "EventRescheduled" and edition.planned is not None:
+        parts += (',"previousStartDate":"', edition.planned.start.isoformat(), '"')
+    organiser = site.config.organiser
+    if organiser is not None:
+        parts += (',"organizer":{"@type":"Organization","name":', quoted(organiser.name))
+        if organiser.url:
+            parts += (',"url":', quoted(organiser.url))
+        parts.append("}")
+    parts.append("}")
+    text = "".join(parts)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+_quoted = json.encoder.encode_basestring
+"""A str as a JSON string, as `_COMPACT` (ensure_ascii=False) writes it: json's C encoder."""
+
+
 def script_json(data: dict[str, Any]) -> Markup:
     """JSON for a `<script type="application/ld+json">` element.
 
