@@ -102,6 +102,10 @@ def _country_codes() -> frozenset[str]:
     return frozenset(str(c) for c in territories if len(str(c)) == 2 and str(c).isalpha())
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters and line breaks (C0, C1, the Unicode line and paragraph separators)."""
+
+
 class Fields:
     """Typed access to one YAML mapping, recording a problem for each bad value."""
 
@@ -164,6 +168,19 @@ class Fields:
             self.error(key, f"`{key}` is empty", f"write a value or remove the `{key}` line")
             return None
         return text.strip()
+
+    def line(self, key: str, required: bool = False) -> str | None:
+        """`text` that is a name or a title: a line break or another control character in it
+        would show in page titles and break the calendars' and the feed's one-line fields."""
+        text = self.text(key, required)
+        if text is None or text.isprintable() or not _CONTROL.search(text):
+            return text  # (`isprintable` is also False for a no-break space: no error then)
+        self.error(
+            key,
+            f"`{key}` must be on one line, without control characters",
+            "remove the line break or tab (YAML keeps one from a `|` block or a quoted `\\n`)",
+        )
+        return None
 
     def date(self, key: str, required: bool = False) -> date | None:
         value = self.data.get(key)
@@ -405,8 +422,8 @@ class _EditionChecker(Fields):
         self.what = f"the record of {city}" if isinstance(city, str) else "this record"
         before = len(self.problems)
         self.reject_unknown(EDITION_FIELDS)
-        city = self.text("city", required=True)
-        country = self.text("country", required=True)
+        city = self.line("city", required=True)
+        country = self.line("country", required=True)
         dates = self.date_range(self, "start", "end", required=True)
         slug = self.slug(city, dates)
         summary, summary_url = self.summary()
@@ -417,8 +434,8 @@ class _EditionChecker(Fields):
             dates=dates or DateRange(date.min, date.min),
             line=self.data.pos[0],
             country_code=self.country_code(self.country_codes),
-            region=self.text("region"),
-            title=self.text("title"),
+            region=self.line("region"),
+            title=self.line("title"),
             summary=summary,
             summary_url=summary_url,
             invitation=self.document("invitation"),

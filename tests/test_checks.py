@@ -370,3 +370,21 @@ def test_links_of_prepared_html_are_found_as_the_plain_pattern_finds_them() -> N
     assert sum(len(plain.findall(html)) for html in samples) > 20
     for html in samples:
         assert _HTML_LINK.findall(html) == plain.findall(html)
+
+
+def test_names_with_no_break_spaces_and_typography_are_one_line(
+    make_site: Callable[..., Path],
+) -> None:
+    """Only control characters make a name "not on one line": a no-break space, a soft
+    hyphen or a joiner (which `str.isprintable` also refuses) are text."""
+    project = make_site(
+        {
+            "data/editions.yaml": (
+                '- city: "Cluj\\u00a0Napoca"\n  country: "Ro\\u00admania"\n'
+                '  region: "North\\u200dWest"\n  start: 2023-11-21\n'
+            )
+        }
+    )
+    code, lines = check(project)
+    assert code == 0, lines
+    assert not [line for line in lines if "one line" in line]
