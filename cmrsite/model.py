@@ -113,6 +113,8 @@ class Edition:
     resources: tuple[Resource, ...] = ()
     registration_url: str | None = None
     location: Location | None = None
+    series: str = ""
+    """The series' name (the site's title): `Clusters meet Regions`."""
 
     @property
     def year(self) -> int:
@@ -120,7 +122,10 @@ class Edition:
 
     @property
     def name(self) -> str:
-        return f"Clusters meet Regions {self.city} {self.year}"
+        """`Clusters meet Regions Iași 2023`: the series, the city and the year."""
+        return (
+            f"{self.series} {self.city} {self.year}" if self.series else f"{self.city} {self.year}"
+        )
 
     @property
     def has_summary(self) -> bool:

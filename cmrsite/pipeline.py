@@ -286,7 +286,11 @@ def load_site(
         return document if document is not None and is_published(document, options) else None
 
     editions, edition_problems = validate_editions(
-        raw, EDITIONS_FILE, load_document, project.content_file_exists
+        raw,
+        EDITIONS_FILE,
+        load_document,
+        project.content_file_exists,
+        config.title if config is not None else "",
     )
     problems.extend(edition_problems)
     intro = None

@@ -188,7 +188,7 @@ def new_edition(project: Path, edition: NewEdition) -> Scaffolded:
     line = _validate(old + added.replace("\r\n", "\n"), records, project)
     summary_relative = f"{SUMMARY_FOLDER}/{slug}.md"
     summary = project / "content" / summary_relative
-    created = _write_stub(summary, edition)
+    created = _write_stub(summary, edition, series_title(project))
     try:
         # The old bytes, byte for byte (a BOM included), then the record.
         _replace_atomically(path, raw + added.encode("utf-8"))
@@ -266,8 +266,20 @@ def _validate(new: str, old_records: MarkedList, project: Path) -> int:
     return records.where(len(records) - 1)[0]
 
 
-def stub_text(edition: NewEdition) -> str:
-    name = f"Clusters meet Regions {edition.city} {edition.start.year}"
+def series_title(project: Path) -> str:
+    """The site's title (`data/site.yaml`), which names the series; "" if it cannot be read
+    (the build says why)."""
+    try:
+        text = decode_utf8((project / "data" / "site.yaml").read_bytes(), "data/site.yaml").text
+    except OSError:
+        return ""
+    data = parse_yaml(text, "data/site.yaml").data if text is not None else None
+    title = data.get("title") if isinstance(data, MarkedMap) else None
+    return title.strip() if isinstance(title, str) else ""
+
+
+def stub_text(edition: NewEdition, series: str = "") -> str:
+    name = f"{series} {edition.city} {edition.start.year}".strip()
     return (
         "---\n"
         f"# The summary of {name}. It shows on the edition's page once the line\n"
@@ -281,12 +293,12 @@ def stub_text(edition: NewEdition) -> str:
     )
 
 
-def _write_stub(path: Path, edition: NewEdition) -> bool:
+def _write_stub(path: Path, edition: NewEdition, series: str) -> bool:
     """Create the Markdown file; an existing one is kept as it is (False)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8", newline="\n") as stub:
-            stub.write(stub_text(edition))
+            stub.write(stub_text(edition, series))
     except FileExistsError:
         return False
     return True

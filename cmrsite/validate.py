@@ -359,8 +359,10 @@ def validate_front_matter(data: Any, label: str) -> tuple[FrontMatter, list[Prob
 
 
 def validate_editions(
-    data: Any, label: str, load_document: LoadDocument, file_exists: FileExists
+    data: Any, label: str, load_document: LoadDocument, file_exists: FileExists, series: str = ""
 ) -> tuple[list[Edition], list[Problem]]:
+    """The records of `data/editions.yaml` as Editions of the series `series` (the site's
+    title, which their names start with), and every problem found."""
     problems: list[Problem] = []
     if data is None:
         return [], problems
@@ -369,7 +371,7 @@ def validate_editions(
         return [], [Problem(label, 1, 1, "the editions file must be a list of records", hint)]
     editions: list[Edition] = []
     first_line_of_slug: dict[str, int] = {}
-    checker = _EditionChecker(label, problems, load_document, file_exists, _country_codes())
+    checker = _EditionChecker(label, problems, load_document, file_exists, _country_codes(), series)
     for index, record in enumerate(data):
         if not isinstance(record, MarkedMap):
             line, col = data.where(index)
@@ -410,11 +412,13 @@ class _EditionChecker(Fields):
         load_document: LoadDocument,
         file_exists: FileExists,
         country_codes: frozenset[str],
+        series: str = "",
     ) -> None:
         super().__init__(MarkedMap(), label, problems, "this record")
         self.load_document = load_document
         self.file_exists = file_exists
         self.country_codes = country_codes
+        self.series = series
 
     def edition(self, record: MarkedMap) -> Edition | None:
         self.data = record
@@ -447,6 +451,7 @@ class _EditionChecker(Fields):
             resources=self.resources(),
             registration_url=self.https_url("registration_url"),
             location=self.location(),
+            series=self.series,
         )
         return edition if len(self.problems) == before else None
 

@@ -701,3 +701,23 @@ def test_deploy_workflow_publishes_only_a_strict_build() -> None:
     assert upload["with"]["path"] == "output/"
     assert [s["uses"].split("@")[0] for s in deploy_job["steps"]] == ["actions/deploy-pages"]
     assert deploy_job["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_an_edition_is_named_after_the_series_the_site_is_for(make_site: MakeSite) -> None:
+    """Another series using the generator: its editions are named with its own title (the
+    site's), in the page title, the JSON-LD, the calendars and the open data."""
+    project = make_site({"data/site.yaml": "title: Regional Cluster Days\nbase_url: /\n"})
+    result = run_cli(project, "build", "--today", "2024-10-01")
+    assert result.code == 0, result.output
+    out = project / "output"
+    page = out / "editions" / "iasi-2023" / "index.html"
+    assert "<title>Regional Cluster Days Iași 2023 · Regional Cluster Days</title>" in (
+        page.read_text("utf-8")
+    )
+    assert json_ld(page)["name"] == "Regional Cluster Days Iași 2023"
+    calendar = icalendar.Calendar.from_ical((out / "editions/iasi-2023/event.ics").read_bytes())
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Regional Cluster Days Iași 2023"
+    data = json.loads((out / "editions.json").read_text("utf-8"))
+    assert {edition["name"] for edition in data["editions"]} >= {"Regional Cluster Days Iași 2023"}
+    assert "Clusters meet Regions" not in page.read_text("utf-8")

@@ -62,7 +62,7 @@ def test_new_keeps_the_old_file_byte_for_byte_and_adds_a_valid_record(
         "wrote content/editions/vaasa-2026.md (a draft: remove `draft: true` when it is ready)",
     ]
     stub = (project / "content/editions/vaasa-2026.md").read_text(encoding="utf-8")
-    assert stub.startswith("---\n# The summary of Clusters meet Regions Vaasa 2026.")
+    assert stub.startswith("---\n# The summary of Test Series Vaasa 2026.")  # the site's title
     assert "\ndraft: true\n---\n" in stub
     check = run_cli(project, "check", "--today", "2026-01-01")
     assert check.code == 0, check.output
