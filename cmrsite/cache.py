@@ -10,6 +10,7 @@ Everything lives in `.cache/cmrsite/` of the project (git-ignored); deleting it 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -20,7 +21,7 @@ import os
 import pickle
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -299,6 +300,34 @@ class DigestMemo:
             self.dirty = False
         except OSError:
             pass
+
+
+@contextlib.contextmanager
+def output_lock(project: Path, out: Path) -> Iterator[None]:
+    """Hold the build lock of the project, waiting for another build of it to end (saying so
+    on stderr): two builds swapping the same output folder in, or writing the project's build
+    records, would leave either half done. The lock is `flock` on the project's folder itself
+    (no file is made: a failed build leaves the project as it was; the system releases it if
+    the process dies); where there is no `fcntl`, no lock."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        descriptor = os.open(project, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another build of {out} to end", file=sys.stderr, flush=True)
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # the lock goes with it
 
 
 def memo_path(project: Path, out: Path, kind: str) -> Path:

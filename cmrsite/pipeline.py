@@ -447,11 +447,22 @@ def build(
     Incremental (see `engine`): a build whose inputs all match the last one's is skipped, a
     page whose key matches is not rendered again, a file whose bytes match is not written.
     With `capture`, what the build made is kept in it; nothing is skipped then (a capture needs
-    the site loaded), unless `capture.may_skip`.
+    the site loaded), unless `capture.may_skip`. Builds of one output folder run one at a time
+    (`cache.output_lock`: `serve` and a command-line build, say).
     """
+    out = check_output_dir(options.output_dir, options.project)
+    with cache.output_lock(options.project, out):
+        return _build(options, out, memo, capture)
+
+
+def _build(
+    options: Options,
+    out: Path,
+    memo: cache.DigestMemo | None,
+    capture: Capture | None,
+) -> Report:
     report = Report()
     project = Project(options.project)
-    out = check_output_dir(options.output_dir, options.project)
     settings = engine.Settings(options.today, options.base_url, options.drafts, options.strict)
     previous = cache.load_manifest(project.root, out)
     may_skip = capture is None or capture.may_skip

@@ -492,3 +492,43 @@ def test_markdown_extensions_and_safe_links(make_site: Any) -> None:
     assert re.search(r'<a href="https://www.clustercollaboration.eu/" rel="noopener"', html)
     # A site-absolute link in Markdown becomes relative, so that sub-paths work.
     assert 'href="../../editions/"' in html
+
+
+def test_a_build_waits_for_another_build_of_the_project(make_site: Any) -> None:
+    """Builds of one project run one at a time (`serve` and a command-line build, say): a
+    second one says it waits, and goes on when the first ends. The lock is the project
+    folder's own (`flock`): nothing is left in the project."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+    import time
+
+    project = make_site()
+    held = os.open(project, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # as a build in another process holds it
+    try:
+        waiting = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cmrsite",
+                f"--project={project}",
+                "build",
+                "--today",
+                "2024-10-01",
+            ],
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(2)
+        assert waiting.poll() is None  # still waiting
+        assert not (project / "output").exists()
+    finally:
+        os.close(held)
+    _, stderr = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, stderr
+    assert "waiting for another build of" in stderr
+    assert (project / "output" / "index.html").is_file()
