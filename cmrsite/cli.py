@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import dataclass_cache, pattern_cache
-from .errors import Problem, SiteError, UsageError
 
 if TYPE_CHECKING:
+    from .errors import Problem
     from .pipeline import Options, Report
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -219,6 +219,8 @@ def _run(
     parser: argparse.ArgumentParser, args: argparse.Namespace, command: str, project: Path
 ) -> int:
     """The command, with its errors printed and turned into the exit status."""
+    from .errors import SiteError, UsageError  # after the caches are in place (see `main`)
+
     try:
         return RUNNERS[command](args, project)
     except SiteError as error:
