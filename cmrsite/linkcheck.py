@@ -16,7 +16,7 @@ import posixpath
 import re
 import stat
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
@@ -375,12 +375,18 @@ def _is_file(root: str, path: str) -> bool:
 
 
 def check_site(
-    output: Path, base_url: str, label: str, parsed: Mapping[str, Page] | None = None
+    output: Path,
+    base_url: str,
+    label: str,
+    parsed: Mapping[str, Page] | None = None,
+    files: Collection[str] | None = None,
 ) -> list[Problem]:
     """Broken internal links of every HTML page under `output`, as warnings naming page and
     target (`label` is how the output folder is shown: `output`). `parsed` may give every
     page already parsed (the build keeps them by content hash: only changed pages are read);
-    each page it gives must be a file of `output` (a link to it resolves without a look)."""
+    each page it gives must be a file of `output` (a link to it resolves without a look).
+    `files` may list every file of `output` (the build knows what it staged): a link to a
+    file is then resolved without a `stat`."""
     pages = (
         parsed
         if parsed is not None
@@ -389,7 +395,7 @@ def check_site(
     # In this process: once parsed, a page is checked in some 15 us, and a worker process
     # would cost more than it saves (at 1,000 and 10,000 editions, measured: the copies of
     # memory pages that both processes then write cost more CPU than the check itself).
-    checker = _Checker(output, base_url, label, pages)
+    checker = _Checker(output, base_url, label, pages, files)
     return [problem for name in sorted(pages) for problem in checker.page(name)]
 
 
@@ -399,8 +405,17 @@ class _Checker:
     generator writes its links to pages as a climb to the root (`../../` from `editions/x/`) or
     the base URL's path, then the page's path (`editions/y/`): those resolve without a look."""
 
-    def __init__(self, output: Path, base_url: str, label: str, pages: Mapping[str, Page]) -> None:
+    def __init__(
+        self,
+        output: Path,
+        base_url: str,
+        label: str,
+        pages: Mapping[str, Page],
+        files: Collection[str] | None = None,
+    ) -> None:
         self.output = output
+        self.known_files = files
+        """Every file of the output, when the caller knows them (else each is looked up)."""
         self.root = str(output)
         self.base_url = base_url
         self.prefix = _base_path(base_url)
@@ -521,11 +536,16 @@ class _Checker:
         """`resolve`, knowing that every page checked is a file of the output."""
         if path == "" or path.endswith("/"):
             index = urls.output_file(path)
-            return index if index in self.pages or _is_file(self.root, index) else None
-        if path in self.pages or _is_file(self.root, path):
+            return index if index in self.pages or self._is_file(index) else None
+        if path in self.pages or self._is_file(path):
             return path
         index = f"{path}/index.html"
-        return index if index in self.pages or _is_file(self.root, index) else None
+        return index if index in self.pages or self._is_file(index) else None
+
+    def _is_file(self, path: str) -> bool:
+        if self.known_files is not None:
+            return path in self.known_files
+        return _is_file(self.root, path)
 
     def _problem(self, page_file: str, link: Link, reason: str) -> Problem:
         hint = ANCHOR_HINT if reason.startswith("no element") else FILE_HINT

@@ -509,7 +509,9 @@ def _build(
         with report.step("link check"):
             checked = stage.root if stage.changed else out
             parsed = _parsed_pages(checked, stage, memo or _links_memo(project, out))
-            link_problems = _check_links(checked, site, options, project.label(out), parsed)
+            link_problems = _check_links(
+                checked, site, options, project.label(out), parsed, frozenset(stage.files)
+            )
             report.problems.extend(link_problems)
         with report.step("write"):
             stage.commit()
@@ -689,10 +691,11 @@ def _check_links(
     options: Options,
     label: str,
     parsed: dict[str, linkcheck.Page] | None = None,
+    files: Collection[str] | None = None,
 ) -> list[Problem]:
     """Broken internal links of the staged site: warnings, or errors that stop the swap
-    under --strict (the previous output stays)."""
-    problems = linkcheck.check_site(staged, site.config.base_url, label, parsed)
+    under --strict (the previous output stays). `files`: every file staged, if known."""
+    problems = linkcheck.check_site(staged, site.config.base_url, label, parsed, files)
     if options.strict and problems:
         raise SiteError(p.as_error() for p in problems)
     return problems

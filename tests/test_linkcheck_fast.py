@@ -269,3 +269,23 @@ def test_the_check_finds_what_a_naive_check_finds(tmp_path: Path, seed: int) -> 
             for path in root.rglob("*.html")
         }
         assert linkcheck.check_site(root, base, "out", parsed) == expected
+        files = {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
+        assert linkcheck.check_site(root, base, "out", parsed, files) == expected
+
+
+def test_the_files_the_caller_lists_are_the_files_there_are(tmp_path: Path) -> None:
+    """Given the output's files (the build knows what it staged), the check looks none up."""
+    (tmp_path / "style.css").write_text("", "utf-8")
+    (tmp_path / "index.html").write_text(
+        '<!DOCTYPE html><link rel="stylesheet" href="style.css"><a href="feed.xml">Feed</a>',
+        "utf-8",
+    )
+    parsed = {"index.html": linkcheck.parse(tmp_path / "index.html")}
+    found = linkcheck.check_site(tmp_path, "/", "out", parsed)
+    assert [p.message for p in found] == [
+        "broken link to `feed.xml`: no file `feed.xml` in the output"
+    ]
+    listed = {"index.html", "style.css", "feed.xml"}  # as if feed.xml were staged too
+    assert linkcheck.check_site(tmp_path, "/", "out", parsed, listed) == []
+    unlisted = {"index.html"}
+    assert len(linkcheck.check_site(tmp_path, "/", "out", parsed, unlisted)) == 2
