@@ -6,7 +6,6 @@ https://schema.org/Event; the eventStatus values follow https://schema.org/Event
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from markupsafe import Markup
 
@@ -26,25 +25,6 @@ def event_status(edition: Edition, status: Status) -> str:
     if edition.planned is not None and edition.planned != edition.dates:
         return SCHEMA + "EventRescheduled"
     return SCHEMA + "EventScheduled"
-
-
-def place(edition: Edition) -> dict[str, Any]:
-    address: dict[str, Any] = {"@type": "PostalAddress", "addressLocality": edition.city}
-    if edition.region:
-        address["addressRegion"] = edition.region
-    address["addressCountry"] = edition.country_code or edition.country
-    result: dict[str, Any] = {
-        "@type": "Place",
-        "name": place_name(edition),
-        "address": address,
-    }
-    if edition.location is not None:
-        result["geo"] = {
-            "@type": "GeoCoordinates",
-            "latitude": edition.location.lat,
-            "longitude": edition.location.lon,
-        }
-    return result
 
 
 def place_name(edition: Edition) -> str:
@@ -70,42 +50,16 @@ def description(site: Site, edition: Edition) -> str:
     return site.config.description
 
 
-def event(site: Site, edition: Edition) -> dict[str, Any]:
-    """The schema.org Event of one edition, as a JSON-ready mapping."""
-    status = edition.status(site.today)
-    data: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "Event",
-        "name": edition.name,
-        "startDate": edition.dates.start.isoformat(),
-        "endDate": edition.dates.end.isoformat(),
-        "eventStatus": event_status(edition, status),
-        "eventAttendanceMode": SCHEMA + "OfflineEventAttendanceMode",
-        "location": place(edition),
-        "url": urls.absolute(site.config.base_url, urls.edition(edition.slug)),
-        "description": description(site, edition),
-    }
-    if data["eventStatus"] == SCHEMA + "EventRescheduled" and edition.planned is not None:
-        data["previousStartDate"] = edition.planned.start.isoformat()
-    organiser = site.config.organiser
-    if organiser is not None:
-        data["organizer"] = {"@type": "Organization", "name": organiser.name}
-        if organiser.url:
-            data["organizer"]["url"] = organiser.url
-    return data
-
-
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""`json.dumps(data, ensure_ascii=False, separators=(",", ":"))` without a new encoder for each
-call (a third of the time of a page's JSON-LD)."""
-
-
 def event_script(site: Site, edition: Edition) -> Markup:
-    """`script_json(event(site, edition))`, the same text written directly, without the
-    mappings and the general encoder: a third of the time (it was half of planning the
-    pages, which waits for nothing else). Strings go through json's own string encoder, the
-    coordinates (finite floats, see `validate`) through `float.__repr__`, as json writes them;
-    `tests/test_structured_fast.py` compares the two."""
+    """The schema.org Event of one edition, as JSON for a `<script type="application/ld+json">`
+    element: compact (read by machines), `<`, `>` and `&` written as JSON escapes, so that no
+    text (`</script>`, `<!--`) can end or confuse the element (JSON readers decode them back).
+
+    Written directly rather than as a mapping given to json's encoder: a third of the time (it
+    was half of planning the pages, which waits for nothing else). Strings go through json's
+    own string encoder, the coordinates (finite floats, see `validate`) through
+    `float.__repr__`, as json writes them; `tests/test_structured_fast.py` compares the text
+    with what the encoder writes from the mapping."""
     quoted = _quoted
     status = event_status(edition, edition.status(site.today))
     url = urls.absolute(site.config.base_url, urls.edition(edition.slug))
@@ -151,17 +105,4 @@ def event_script(site: Site, edition: Edition) -> Markup:
 
 
 _quoted = json.encoder.encode_basestring
-"""A str as a JSON string, as `_COMPACT` (ensure_ascii=False) writes it: json's C encoder."""
-
-
-def script_json(data: dict[str, Any]) -> Markup:
-    """JSON for a `<script type="application/ld+json">` element.
-
-    `<`, `>` and `&` are written as JSON escapes, so no text (`</script>`, `<!--`) can end or
-    confuse the script element; JSON readers decode them back. Compact: read by machines, and
-    written by json's C encoder (indented JSON is written in pure Python, a tenth of a
-    millisecond a page).
-    """
-    text = _COMPACT.encode(data)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)
+"""A str as a JSON string, as json writes it with `ensure_ascii=False` (its C encoder)."""
