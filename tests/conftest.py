@@ -191,3 +191,31 @@ def bench_generator() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# --- the user's cache (compiled templates, patterns, dataclass code, locale data) -----------
+
+
+def build_with_user_cache(
+    project: Path, out: Path, cache_home: Path, **extra: str
+) -> dict[str, bytes]:
+    """`cmrsite build` with the user's cache in `cache_home` (and `extra` in the environment):
+    the output, file by file."""
+    env = clean_env(XDG_CACHE_HOME=str(cache_home), **extra)
+    result = run_cli(project, "build", "--today", "2024-10-01", "--out", str(out), env=env)
+    assert result.code == 0, result.stderr
+    return tree_bytes(out)
+
+
+def damage_kept_file(path: Path, how: str, foreign: bytes) -> bytes:
+    """Damage a file the user's cache keeps: `flip` a byte, `truncate` it, or replace it by
+    the `foreign` payload, whole, with its right hash. Returns what is now in the file."""
+    data = bytearray(path.read_bytes())
+    if how == "flip":
+        data[len(data) // 2] ^= 0xFF
+    elif how == "truncate":
+        del data[len(data) // 2 :]
+    else:
+        data = bytearray(hashlib.blake2b(foreign, digest_size=16).digest() + foreign)
+    path.write_bytes(bytes(data))
+    return bytes(data)

@@ -4,7 +4,6 @@ back after a run."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import clean_env, run_cli
+from conftest import build_with_user_cache, clean_env, damage_kept_file
 
 SCRIPT = """
 import dataclasses, json, marshal, os, sys, hashlib
@@ -73,17 +72,10 @@ def test_a_damaged_file_is_ignored_and_replaced(tmp_path: Path, damage: str) -> 
     cache_home = tmp_path / "cache"
     compiled = generated_code(cache_home)
     kept = kept_file(cache_home)
-    data = bytearray(kept.read_bytes())
-    if damage == "flip":
-        data[len(data) // 2] ^= 0xFF
-    elif damage == "truncate":
-        del data[len(data) // 2 :]
-    else:  # whole, by its hash, but not sources and their code
-        payload = marshal.dumps({"def f(): pass": "not code"})
-        data = bytearray(hashlib.blake2b(payload, digest_size=16).digest() + payload)
-    kept.write_bytes(bytes(data))
+    # foreign: whole, by its hash, but not sources and their code
+    data = damage_kept_file(kept, damage, marshal.dumps({"def f(): pass": "not code"}))
     assert generated_code(cache_home) == compiled
-    assert kept.read_bytes() != bytes(data)  # written again
+    assert kept.read_bytes() != data  # written again
     assert generated_code(cache_home) == compiled
 
 
@@ -91,20 +83,10 @@ def test_a_build_with_kept_code_gives_the_same_bytes(
     make_site: Callable[..., Path], tmp_path: Path
 ) -> None:
     project, cache_home = make_site(), tmp_path / "cache"
-
-    def build(out: str, home: Path, **extra: str) -> dict[str, bytes]:
-        env = clean_env(XDG_CACHE_HOME=str(home), **extra)
-        result = run_cli(
-            project, "build", "--today", "2024-10-01", "--out", str(tmp_path / out), env=env
-        )
-        assert result.code == 0, result.stderr
-        return {
-            p.relative_to(tmp_path / out).as_posix(): p.read_bytes()
-            for p in (tmp_path / out).rglob("*")
-            if p.is_file()
-        }
-
-    first = build("a", cache_home)
+    first = build_with_user_cache(project, tmp_path / "a", cache_home)
     assert kept_file(cache_home).is_file()
-    assert build("b", cache_home) == first
-    assert build("c", tmp_path / "none", CMRSITE_NO_USER_CACHE="1") == first
+    assert build_with_user_cache(project, tmp_path / "b", cache_home) == first
+    without = build_with_user_cache(
+        project, tmp_path / "c", tmp_path / "none", CMRSITE_NO_USER_CACHE="1"
+    )
+    assert without == first

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import clean_env
+from conftest import clean_env, damage_kept_file
 
 LANGUAGES = ["en-GB", "en", "de", "fr", "ro", "pl", "pt-BR", "sr-Latn"]
 
@@ -69,21 +69,13 @@ def test_kept_locale_data_gives_what_babel_gives(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "not entries"])
 def test_a_damaged_file_is_made_again(tmp_path: Path, damage: str) -> None:
-    import hashlib
     import pickle
 
     cache_home = tmp_path / "cache"
     expected = formatted(cache_home)
     for path in kept_files(cache_home):
-        data = bytearray(path.read_bytes())
-        if damage == "flip":
-            data[len(data) // 2] ^= 0xFF
-        elif damage == "truncate":
-            del data[len(data) // 2 :]
-        else:  # whole, by its hash, but not what this module keeps
-            payload = pickle.dumps({"months": "not pickled"})
-            data = bytearray(hashlib.blake2b(payload, digest_size=16).digest() + payload)
-        path.write_bytes(bytes(data))
+        # foreign: whole, by its hash, but not what this module keeps
+        damage_kept_file(path, damage, pickle.dumps({"months": "not pickled"}))
     assert formatted(cache_home) == expected
     assert formatted(cache_home) == expected
 

@@ -11,22 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import clean_env, run_cli
+from conftest import build_with_user_cache, clean_env, damage_kept_file
 
 from cmrsite import pattern_cache
 
 KEPT = "cmrsite/patterns"
-
-
-def files_of(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-
-
-def build(project: Path, out: Path, cache_home: Path, **extra: str) -> dict[str, bytes]:
-    env = clean_env(XDG_CACHE_HOME=str(cache_home), **extra)
-    result = run_cli(project, "build", "--today", "2024-10-01", "--out", str(out), env=env)
-    assert result.code == 0, result.stderr
-    return files_of(out)
 
 
 def kept_file(cache_home: Path) -> Path:
@@ -75,13 +64,15 @@ def test_the_first_run_keeps_the_patterns_and_later_runs_use_them(
     make_site: Callable[..., Path], tmp_path: Path
 ) -> None:
     project, cache_home = make_site(), tmp_path / "cache"
-    first = build(project, tmp_path / "a", cache_home)
+    first = build_with_user_cache(project, tmp_path / "a", cache_home)
     kept = kept_file(cache_home)
     stamp = kept.stat().st_mtime_ns
-    second = build(project, tmp_path / "b", cache_home)
+    second = build_with_user_cache(project, tmp_path / "b", cache_home)
     assert second == first
     assert kept.stat().st_mtime_ns == stamp  # nothing new to keep: not written again
-    without = build(project, tmp_path / "c", tmp_path / "none", CMRSITE_NO_USER_CACHE="1")
+    without = build_with_user_cache(
+        project, tmp_path / "c", tmp_path / "none", CMRSITE_NO_USER_CACHE="1"
+    )
     assert without == first
     assert not (tmp_path / "none" / "cmrsite").exists()
 
@@ -90,7 +81,7 @@ def test_kept_patterns_are_not_compiled_again(
     make_site: Callable[..., Path], tmp_path: Path
 ) -> None:
     cache_home = tmp_path / "cache"
-    build(make_site(), tmp_path / "a", cache_home)
+    build_with_user_cache(make_site(), tmp_path / "a", cache_home)
     script = (
         "import re, re._compiler as c\n"
         "from cmrsite import pattern_cache\n"
@@ -114,21 +105,13 @@ def test_kept_patterns_are_not_compiled_again(
 def test_a_damaged_file_is_ignored_and_replaced(
     make_site: Callable[..., Path], tmp_path: Path, damage: str
 ) -> None:
-    import hashlib
     import marshal
 
     project, cache_home = make_site(), tmp_path / "cache"
-    first = build(project, tmp_path / "a", cache_home)
+    first = build_with_user_cache(project, tmp_path / "a", cache_home)
     kept = kept_file(cache_home)
-    data = bytearray(kept.read_bytes())
-    if damage == "flip":
-        data[len(data) // 2] ^= 0xFF
-    elif damage == "truncate":
-        del data[len(data) // 3 :]
-    else:  # the right hash over entries this interpreter cannot make
-        payload = marshal.dumps([("x", 0, 0, [1, 2, 3], 0, {}, ())])
-        data = bytearray(hashlib.blake2b(payload, digest_size=16).digest() + payload)
-    kept.write_bytes(bytes(data))
-    assert build(project, tmp_path / "b", cache_home) == first
-    assert kept.read_bytes() != bytes(data)  # written again, whole
-    assert build(project, tmp_path / "c", cache_home) == first
+    # foreign: the right hash over entries this interpreter cannot make
+    data = damage_kept_file(kept, damage, marshal.dumps([("x", 0, 0, [1, 2, 3], 0, {}, ())]))
+    assert build_with_user_cache(project, tmp_path / "b", cache_home) == first
+    assert kept.read_bytes() != data  # written again, whole
+    assert build_with_user_cache(project, tmp_path / "c", cache_home) == first

@@ -8,18 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import clean_env, run_cli
-
-
-def files_of(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-
-
-def build(project: Path, out: Path, cache_home: Path, **extra: str) -> dict[str, bytes]:
-    env = clean_env(XDG_CACHE_HOME=str(cache_home), **extra)
-    result = run_cli(project, "build", "--today", "2024-10-01", "--out", str(out), env=env)
-    assert result.code == 0, result.stderr
-    return files_of(out)
+from conftest import build_with_user_cache
 
 
 def cached_templates(cache_home: Path) -> list[Path]:
@@ -30,14 +19,16 @@ def test_a_second_build_uses_the_compiled_templates_and_gives_the_same_bytes(
     make_site: Callable[..., Path], tmp_path: Path
 ) -> None:
     project, cache_home = make_site(), tmp_path / "cache"
-    first = build(project, tmp_path / "a", cache_home)
+    first = build_with_user_cache(project, tmp_path / "a", cache_home)
     kept = cached_templates(cache_home)
     assert len(kept) >= 5  # base, home, archive, edition, ... each compiled once
     stamps = {path: path.stat().st_mtime_ns for path in kept}
-    second = build(project, tmp_path / "b", cache_home)
+    second = build_with_user_cache(project, tmp_path / "b", cache_home)
     assert second == first
     assert {path: path.stat().st_mtime_ns for path in cached_templates(cache_home)} == stamps
-    uncached = build(project, tmp_path / "c", tmp_path / "other", CMRSITE_NO_USER_CACHE="1")
+    uncached = build_with_user_cache(
+        project, tmp_path / "c", tmp_path / "other", CMRSITE_NO_USER_CACHE="1"
+    )
     assert uncached == first
     assert not (tmp_path / "other" / "cmrsite").exists()
 
@@ -46,10 +37,10 @@ def test_a_changed_template_is_compiled_again(
     make_site: Callable[..., Path], tmp_path: Path
 ) -> None:
     project, cache_home = make_site(), tmp_path / "cache"
-    build(project, tmp_path / "a", cache_home)
+    build_with_user_cache(project, tmp_path / "a", cache_home)
     base = project / "templates" / "base.html"
     base.write_text(base.read_text("utf-8").replace("</body>", "<p>changed</p></body>"), "utf-8")
-    changed = build(project, tmp_path / "b", cache_home)
+    changed = build_with_user_cache(project, tmp_path / "b", cache_home)
     assert b"<p>changed</p>" in changed["index.html"]
 
 
@@ -59,12 +50,12 @@ def test_a_cache_folder_that_cannot_be_written_is_not_used(
     project = make_site()
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder would go", "utf-8")
-    expected = build(project, tmp_path / "a", tmp_path / "fine")
-    assert build(project, tmp_path / "b", blocked) == expected
+    expected = build_with_user_cache(project, tmp_path / "a", tmp_path / "fine")
+    assert build_with_user_cache(project, tmp_path / "b", blocked) == expected
     if os.geteuid() != 0:  # root writes anywhere
         readonly = tmp_path / "readonly"
         readonly.mkdir(mode=0o500)
-        assert build(project, tmp_path / "c", readonly) == expected
+        assert build_with_user_cache(project, tmp_path / "c", readonly) == expected
 
 
 def test_folders_of_other_versions_do_not_pile_up(
@@ -81,8 +72,8 @@ def test_folders_of_other_versions_do_not_pile_up(
         old.mkdir(parents=True)
         (old / "page.cache").write_bytes(b"compiled")
         os.utime(old, ns=(10**18 - age * 10**12, 10**18 - age * 10**12))
-    first = build(make_site(), tmp_path / "a", cache_home)
+    first = build_with_user_cache(make_site(), tmp_path / "a", cache_home)
     kept = sorted(path.name for path in templates.iterdir() if path.name.startswith("version-"))
     assert kept == [f"version-{age}" for age in range(template_cache.FOLDERS_KEPT)]
     assert len(cached_templates(cache_home)) >= 5 + template_cache.FOLDERS_KEPT
-    assert build(make_site(), tmp_path / "b", cache_home) == first
+    assert build_with_user_cache(make_site(), tmp_path / "b", cache_home) == first
