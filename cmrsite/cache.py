@@ -303,7 +303,7 @@ class DigestMemo:
 
 
 @contextlib.contextmanager
-def output_lock(project: Path, out: Path) -> Iterator[None]:
+def build_lock(project: Path, out: Path) -> Iterator[None]:
     """Hold the build lock of the project, waiting for another build of it to end (saying so
     on stderr): two builds swapping the same output folder in, or writing the project's build
     records, would leave either half done. The lock is `flock` on the project's folder itself

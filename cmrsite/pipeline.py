@@ -448,10 +448,10 @@ def build(
     page whose key matches is not rendered again, a file whose bytes match is not written.
     With `capture`, what the build made is kept in it; nothing is skipped then (a capture needs
     the site loaded), unless `capture.may_skip`. Builds of one output folder run one at a time
-    (`cache.output_lock`: `serve` and a command-line build, say).
+    (`cache.build_lock`: `serve` and a command-line build, say).
     """
     out = check_output_dir(options.output_dir, options.project)
-    with cache.output_lock(options.project, out):
+    with cache.build_lock(options.project, out):
         return _build(options, out, memo, capture)
 
 

@@ -163,8 +163,8 @@ class State:
     def quick(self, changed: Collection[Path]) -> Report | None:
         """Rebuild after these files changed, or None when that needs a full build. Raises
         SiteError (nothing written, nothing kept) when the edited documents have errors.
-        Waits for another build of the output to end (`cache.output_lock`)."""
-        with cache.output_lock(self.options.project, self.out):
+        Waits for another build of the output to end (`cache.build_lock`)."""
+        with cache.build_lock(self.options.project, self.out):
             return self._quick(changed)
 
     def _quick(self, changed: Collection[Path]) -> Report | None:

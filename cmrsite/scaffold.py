@@ -19,7 +19,13 @@ import yaml
 
 from .errors import Problem, SiteError, UsageError
 from .sources import MarkedList, MarkedMap, decode_utf8, parse_yaml
-from .validate import SLUG_RULE, default_slug, is_safe_content_path, validate_editions
+from .validate import (
+    SLUG_RULE,
+    default_slug,
+    is_safe_content_path,
+    validate_editions,
+    validate_site,
+)
 
 EDITIONS_FILE = "data/editions.yaml"
 SUMMARY_FOLDER = "editions"
@@ -273,9 +279,10 @@ def series_title(project: Path) -> str:
         text = decode_utf8((project / "data" / "site.yaml").read_bytes(), "data/site.yaml").text
     except OSError:
         return ""
-    data = parse_yaml(text, "data/site.yaml").data if text is not None else None
-    title = data.get("title") if isinstance(data, MarkedMap) else None
-    return title.strip() if isinstance(title, str) else ""
+    if text is None:
+        return ""
+    config, _ = validate_site(parse_yaml(text, "data/site.yaml").data, "data/site.yaml")
+    return config.title if config is not None else ""
 
 
 def stub_text(edition: NewEdition, series: str = "") -> str:
