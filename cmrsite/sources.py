@@ -340,7 +340,18 @@ def _yaml_hint(problem: str) -> str:
 
 
 def parse_yaml(text: str, file_label: str, line_offset: int = 0) -> YamlResult:
-    """Parse one YAML document; `line_offset` shifts line numbers (front matter)."""
+    """Parse one YAML document; `line_offset` shifts line numbers (front matter). A text of
+    the usual form is read without PyYAML (`plain_yaml`), to the same result."""
+    from . import plain_yaml  # it builds on this module
+
+    plain = plain_yaml.load(text, line_offset)
+    if plain is not None:
+        return YamlResult(plain, [])
+    return parse_with_pyyaml(text, file_label, line_offset)
+
+
+def parse_with_pyyaml(text: str, file_label: str, line_offset: int = 0) -> YamlResult:
+    """`parse_yaml` through PyYAML, whatever the text: what `plain_yaml` must agree with."""
     import yaml
 
     if _too_deep(text):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from cmrsite.sources import MarkedMap, parse_yaml, simple_front_matter, split_front_matter
+from cmrsite.sources import MarkedMap, parse_with_pyyaml, simple_front_matter, split_front_matter
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -70,7 +70,7 @@ def test_whatever_is_read_without_yaml_is_what_yaml_reads() -> None:
         if quick is None:
             continue
         fast += 1
-        parsed = parse_yaml(text, "x.md", 1)
+        parsed = parse_with_pyyaml(text, "x.md", 1)
         assert parsed.problems == [], text
         assert as_tuple(quick) == as_tuple(parsed.data), text
         assert [type(v) for v in quick.values()] == [type(v) for v in parsed.data.values()]
@@ -87,7 +87,7 @@ def test_the_real_content_s_front_matter_takes_the_quick_way_and_agrees() -> Non
         quick = simple_front_matter(front, 1)
         if quick is not None:
             quick_ones += 1
-            assert as_tuple(quick) == as_tuple(parse_yaml(front, path.name, 1).data)
+            assert as_tuple(quick) == as_tuple(parse_with_pyyaml(front, path.name, 1).data)
         split = split_front_matter(text, path.name)
-        assert as_tuple(split.front_matter) == as_tuple(parse_yaml(front, path.name, 1).data)
+        assert as_tuple(split.front_matter) == as_tuple(parse_with_pyyaml(front, path.name, 1).data)
     assert quick_ones >= 10

@@ -89,7 +89,7 @@ def test_kept_patterns_are_not_compiled_again(
         "compiled = []\n"
         "real = c.compile\n"
         "c.compile = lambda p, flags=0: compiled.append(p) or real(p, flags)\n"
-        "import yaml, jinja2, cmrsite.pipeline\n"
+        "import jinja2, cmrsite.pipeline, cmrsite.plain_yaml\n"
         "print(len(pattern_cache._loaded), len(compiled))\n"
     )
     env = clean_env(XDG_CACHE_HOME=str(cache_home))
