@@ -376,19 +376,30 @@ def find_mojibake(line: str) -> list[tuple[int, str, str | None]]:
     Thai `windows-874`, which turned `Iași` into `Iaศ™i`), accepting only valid UTF-8.
     """
     found: list[tuple[int, str, str | None]] = []
-    if line.isascii():
-        return found
-    for match in _NON_ASCII_WORD.finditer(line):
-        word = match.group()
+    for start, word in _non_ascii_words(line):
         verdict = _word_verdict(word)
         if verdict is not None:
-            found.append((match.start() + 1, word, verdict[0]))
+            found.append((start + 1, word, verdict[0]))
     return found
 
 
-_NON_ASCII_WORD = re.compile(r"(?<![^ \t])[^ \t]*[^\x00-\x7f][^ \t]*")
-"""A word (split at spaces and tabs) with a character that is not ASCII: only these can be
-mis-encoded. (Matches start only where words do: a long ASCII word is scanned once.)"""
+def _non_ascii_words(line: str) -> Iterator[tuple[int, str]]:
+    """(offset, word) of each word (split at spaces and tabs) with a character that is not
+    ASCII: only these can be mis-encoded. Found from those characters, which are few, rather
+    than by trying every word."""
+    end = 0  # of the word found last (each part of the line is looked at once or twice)
+    for match in _NON_ASCII.finditer(line):
+        at = match.start()
+        if at < end:
+            continue  # in the word found last
+        start = max(line.rfind(" ", end, at), line.rfind("\t", end, at), end - 1) + 1
+        after = _SPACE.search(line, at)
+        end = after.start() if after is not None else len(line)
+        yield start, line[start:end]
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SPACE = re.compile(r"[ \t]")
 
 
 @functools.lru_cache(maxsize=4096)
