@@ -1,14 +1,15 @@
 """YAML of the usual form, read without PyYAML: the data files as editors write them.
 
 `data/editions.yaml` and `data/site.yaml` are block mappings and lists whose values are text
-(plain or quoted), whole numbers, decimals and days, with one-line `[...]` and `{...}`. Read
-here line by line, such a file takes a fraction of PyYAML's time (at 1,000 editions, most of
-loading the records), and PyYAML is not even imported. Anything else (escapes, anchors, tags,
-block scalars, a value over several lines, a key given twice, a tab, a word YAML reads as a
-boolean or null, a bad indentation...) makes `load` return None: the caller then asks PyYAML,
-which reads it or says what is wrong. What `load` returns is exactly what `sources.parse_yaml`
-makes through PyYAML: the same values, of the same types, at the same positions
-(tests/test_plain_yaml.py compares the two on generated texts).
+(plain or quoted), whole numbers, decimals, days, booleans and null, with one-line `[...]` and
+`{...}`. Read here line by line, such a file takes half of PyYAML's time (at 1,000 editions,
+PyYAML's reading of the records was most of the time this process spent loading the site),
+and PyYAML is not even imported. Anything else (escapes, anchors, tags, block scalars, a value
+over several lines, a key given twice or that YAML reads as a boolean, a tab, a bad
+indentation...) makes `load` return None: the caller then asks PyYAML, which reads it or says
+what is wrong. What `load` returns is exactly what `sources.parse_with_pyyaml` makes: the same
+values, of the same types, at the same positions (tests/test_plain_yaml.py compares the two on
+generated texts).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from datetime import date
 from typing import Any
 
-from .sources import MarkedList, MarkedMap
+from .sources import YAML_WORDS, MarkedList, MarkedMap
 
 _UNUSUAL = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
@@ -52,16 +53,11 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NOT_TEXT_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@`+.~<=0123456789 ")
 """What a plain value that is text cannot start with: YAML's indicators, and the first
 characters of its numbers, null (`~`), merge key (`<<`) and value key (`=`)."""
-YAML_WORDS = frozenset(
-    word
-    for base in ("yes", "no", "true", "false", "on", "off", "null")
-    for word in (base, base.capitalize(), base.upper())
-)
-"""Plain words YAML 1.1 reads as a boolean or null, not as text."""
 MAX_INDENT = 200
 """Deeper blocks are left to PyYAML's reader (`sources.MAX_DEPTH`), as is their recursion."""
 _WORDS: dict[str, bool | None] = {"yes": True, "true": True, "on": True}
 _WORDS.update(no=False, false=False, off=False, null=None)
+"""What each of `YAML_WORDS` means, in lower case."""
 
 
 class _NotPlainError(Exception):
@@ -69,13 +65,13 @@ class _NotPlainError(Exception):
 
 
 def load(text: str, line_offset: int = 0) -> MarkedMap | MarkedList | None:
-    """The document's block mapping or list, as `sources.parse_yaml` reads it; None for a text
-    not of the usual form (or empty). `line_offset` shifts line numbers (front matter)."""
+    """The document's block mapping or list, as PyYAML reads it; None for a text not of the
+    usual form (or empty). `line_offset` shifts line numbers (front matter)."""
     if _UNUSUAL.search(text):
         return None
     reader = _Reader(text, 1 + line_offset)
-    if not reader.rows or reader.rows[0][1] != 0:
-        return None  # empty, or an indented document
+    if reader.rows[0][1] != 0:
+        return None  # empty (the first row is the end), or an indented document
     try:
         return reader.block(0)
     except _NotPlainError:
@@ -122,7 +118,7 @@ class _Reader:
                 raise _NotPlainError
             key = entry[1]
             if key in data or key in words or len(key) > 1000:
-                raise _NotPlainError  # PyYAML says which key is twice
+                raise _NotPlainError  # a key twice (PyYAML says which), a boolean, too long
             key_pos[key] = (number, indent + 1)
             kind = entry.lastindex or _NESTED  # (never None: the key is a group)
             if kind == _NESTED:
@@ -192,10 +188,15 @@ class _Reader:
 
 
 def _typed(kind: int, text: str) -> Any:
+    """The value of a whole number, a decimal or a day that `_ENTRY_VALUE` found."""
     if kind == _WHOLE:
         return int(text)
     if kind == _DECIMAL_NUMBER:
         return float(text)
+    return _day(text)
+
+
+def _day(text: str) -> date | str:
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -240,7 +241,7 @@ def _value(text: str, line_number: int, column: int) -> tuple[Any, str | None]:
 
 def _plain(text: str) -> Any:
     """A plain value as YAML's safe schema reads it, when it is text, a whole number, a
-    decimal or a day (else `_NotPlainError`)."""
+    decimal, a day, a boolean or null (else `_NotPlainError`)."""
     first = text[0]
     if first not in _NOT_TEXT_FIRST:
         if text in YAML_WORDS:
@@ -249,17 +250,14 @@ def _plain(text: str) -> Any:
     if text == "~":
         return None
     if not (first.isdigit() or first == "-"):
-        raise _NotPlainError  # punctuation YAML may read otherwise (`~`, `.inf`, `&`, `!`...)
+        raise _NotPlainError  # punctuation YAML may read otherwise (`.inf`, `&`, `!`, `<<`...)
     if _INT.fullmatch(text):
         return int(text)
     if _DECIMAL.fullmatch(text):
         return float(text)
     if _DAY.fullmatch(text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            return text  # `2023-02-30`: text, as `sources._timestamp` leaves it
-    raise _NotPlainError
+        return _day(text)
+    raise _NotPlainError  # `1_000`, `0x1F`, `012`, `1e3`, `1:30`...
 
 
 def _past_spaces(text: str, at: int) -> int:

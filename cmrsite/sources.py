@@ -516,7 +516,7 @@ _SIMPLE_LINE = re.compile(
 )
 """`key: "text"`, `key: text` (a letter first; no `:`, `#`, quote or tab) or `key: 2024-10-01`."""
 
-_YAML_WORDS = frozenset(
+YAML_WORDS = frozenset(
     word
     for base in ("yes", "no", "true", "false", "on", "off", "null")
     for word in (base, base.capitalize(), base.upper())
@@ -541,7 +541,7 @@ def simple_front_matter(text: str, line_offset: int = 0) -> MarkedMap | None:
         if match is None:
             return None
         key, quoted, plain = match.groups()
-        if key in data or key in _YAML_WORDS:
+        if key in data or key in YAML_WORDS:
             return None
         if quoted is not None:
             value: Any = quoted
@@ -554,7 +554,7 @@ def simple_front_matter(text: str, line_offset: int = 0) -> MarkedMap | None:
                 data.raw[key] = plain
             except ValueError:
                 value = plain  # `2023-02-30`: text, as `_timestamp` leaves it
-        elif plain.rstrip() in _YAML_WORDS:
+        elif plain.rstrip() in YAML_WORDS:
             return None
         else:
             value = plain
