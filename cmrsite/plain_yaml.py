@@ -1,15 +1,16 @@
 """YAML of the usual form, read without PyYAML: the data files as editors write them.
 
-`data/editions.yaml` and `data/site.yaml` are block mappings and lists whose values are text
-(plain or quoted), whole numbers, decimals, days, booleans and null, with one-line `[...]` and
-`{...}`. Read here line by line, such a file takes half of PyYAML's time (at 1,000 editions,
-PyYAML's reading of the records was most of the time this process spent loading the site),
-and PyYAML is not even imported. Anything else (escapes, anchors, tags, block scalars, a value
-over several lines, a key given twice or that YAML reads as a boolean, a tab, a bad
-indentation...) makes `load` return None: the caller then asks PyYAML, which reads it or says
-what is wrong. What `load` returns is exactly what `sources.parse_with_pyyaml` makes: the same
-values, of the same types, at the same positions (tests/test_plain_yaml.py compares the two on
-generated texts).
+`data/editions.yaml`, `data/site.yaml` and the front matter of Markdown documents are block
+mappings and lists whose values are text (plain or quoted), whole numbers, decimals, days,
+booleans and null, with one-line `[...]` and `{...}`. Read here line by line, such a text
+takes half of PyYAML's time (at 1,000 editions, PyYAML's reading of the records was most of
+the time this process spent loading the site), and PyYAML is not even imported. Anything else
+(escapes, anchors, tags, block scalars, a value over several lines, a key given twice or that
+YAML reads as a boolean, a tab, a bad indentation...) makes `load` return None: the caller
+then asks PyYAML, which reads it or says what is wrong. What `load` returns is exactly what
+`sources.parse_with_pyyaml` makes: the same values, of the same types, at the same positions
+(tests/test_plain_yaml.py and tests/test_front_matter_fast.py compare the two on generated
+texts).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 from datetime import date
 from typing import Any
 
-from .sources import YAML_WORDS, MarkedList, MarkedMap
+from .sources import MarkedList, MarkedMap
 
 _UNUSUAL = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
@@ -53,6 +54,12 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NOT_TEXT_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@`+.~<=0123456789 ")
 """What a plain value that is text cannot start with: YAML's indicators, and the first
 characters of its numbers, null (`~`), merge key (`<<`) and value key (`=`)."""
+YAML_WORDS = frozenset(
+    word
+    for base in ("yes", "no", "true", "false", "on", "off", "null")
+    for word in (base, base.capitalize(), base.upper())
+)
+"""Plain words YAML 1.1 reads as a boolean or null, not as text."""
 MAX_INDENT = 200
 """Deeper blocks are left to PyYAML's reader (`sources.MAX_DEPTH`), as is their recursion."""
 _WORDS: dict[str, bool | None] = {"yes": True, "true": True, "on": True}

@@ -502,64 +502,7 @@ def split_front_matter(text: str, file_label: str) -> SplitDocument:
         )
         return SplitDocument(None, text, 1, [problem])
     yaml_text = text[start : close.start()]
-    data = simple_front_matter(yaml_text, line_offset=1)
-    result = YamlResult(data, []) if data is not None else parse_yaml(yaml_text, file_label, 1)
+    result = parse_yaml(yaml_text, file_label, 1)  # the usual form read without PyYAML
     body_start = close.end() + 1 if close.end() < len(text) else close.end()
     body_line = text.count("\n", 0, body_start) + 1
     return SplitDocument(result.data, text[body_start:], body_line, result.problems)
-
-
-# --- front matter of the usual form, without YAML --------------------------------------------
-
-_SIMPLE_LINE = re.compile(
-    r'([a-z][a-z_]*): (?:"([^"\\\n\t]*)"|([A-Za-z][^\n\t:#"\'`]*?|[0-9]{4}-[0-9]{2}-[0-9]{2})) *'
-)
-"""`key: "text"`, `key: text` (a letter first; no `:`, `#`, quote or tab) or `key: 2024-10-01`."""
-
-YAML_WORDS = frozenset(
-    word
-    for base in ("yes", "no", "true", "false", "on", "off", "null")
-    for word in (base, base.capitalize(), base.upper())
-)
-"""Plain words YAML 1.1 reads as a boolean or null, not as text."""
-
-
-def simple_front_matter(text: str, line_offset: int = 0) -> MarkedMap | None:
-    """What `parse_yaml(text).data` is, for front matter of the usual form (`title: "..."`,
-    `published: 2024-10-01`, `draft: true`: one `key: value` per line, the values text, a day
-    or true/false), without YAML: a thousand documents' front matter cost a tenth of a second
-    through it. None for anything else (comments, blank lines, lists, escapes, other words,
-    a key twice...), which is left to `parse_yaml`."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
-        return None
-    data = MarkedMap((1 + line_offset, 1))
-    for number, line in enumerate(lines, start=1 + line_offset):
-        match = _SIMPLE_LINE.fullmatch(line)
-        if match is None:
-            return None
-        key, quoted, plain = match.groups()
-        if key in data or key in YAML_WORDS:
-            return None
-        if quoted is not None:
-            value: Any = quoted
-        elif plain in ("true", "false"):
-            value = plain == "true"
-            data.raw[key] = plain
-        elif plain[0].isdigit():
-            try:
-                value = date.fromisoformat(plain)
-                data.raw[key] = plain
-            except ValueError:
-                value = plain  # `2023-02-30`: text, as `_timestamp` leaves it
-        elif plain.rstrip() in YAML_WORDS:
-            return None
-        else:
-            value = plain
-        data[key] = value
-        data.key_pos[key] = (number, 1)
-        # A quoted value starts at its quote.
-        data.value_pos[key] = (number, match.start(2) if quoted is not None else match.start(3) + 1)
-    return data
