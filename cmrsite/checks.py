@@ -803,6 +803,7 @@ def link_problems(located: Located, page_path: str, known: KnownPaths) -> list[P
             problems.append(
                 _link_problem(located.document.label, line, col, kind, href, target, known)
             )
+            problems[-1] = problems[-1].about_link(urls.output_file(page_path), target)
     return problems
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -27,16 +27,38 @@ class Problem:
     hint: str = ""
     """How to fix it, in the editor's words."""
     severity: Severity = "error"
+    link: tuple[str, str] | None = field(default=None, compare=False, repr=False)
+    """For a broken link: the output file of its page and the site path it leads to. The
+    content check and the output's link check both find a broken link of a Markdown document;
+    it is reported once, where it was written (see `linkcheck.not_reported`)."""
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message}"
         return f"{text}\n    hint: {self.hint}" if self.hint else text
 
+    def record(self) -> dict[str, object]:
+        """The fields a build's record keeps, to say the problem again (`Problem(**record)`)."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "message": self.message,
+            "hint": self.hint,
+            "severity": self.severity,
+        }
+
+    def about_link(self, page_file: str, site_path: str) -> Problem:
+        """This problem, as one about the link from `page_file` to `site_path` (`link`)."""
+        where = ".." if site_path.startswith("..") else site_path  # outside: however far
+        return replace(self, link=(page_file, where))
+
     def as_warning(self) -> Problem:
-        return Problem(self.file, self.line, self.col, self.message, self.hint, "warning")
+        return Problem(
+            self.file, self.line, self.col, self.message, self.hint, "warning", self.link
+        )
 
     def as_error(self) -> Problem:
-        return Problem(self.file, self.line, self.col, self.message, self.hint, "error")
+        return Problem(self.file, self.line, self.col, self.message, self.hint, "error", self.link)
 
 
 class SiteError(Exception):

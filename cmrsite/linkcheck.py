@@ -549,7 +549,7 @@ class _Checker:
 
     def _problem(self, page_file: str, link: Link, reason: str) -> Problem:
         hint = ANCHOR_HINT if reason.startswith("no element") else FILE_HINT
-        return Problem(
+        problem = Problem(
             f"{self.label}/{page_file}",
             link.line,
             link.col,
@@ -557,6 +557,16 @@ class _Checker:
             hint,
             "warning",
         )
+        path = site_path(link.target, page_file, self.base_url)
+        return problem if path is None else problem.about_link(page_file, path)
+
+
+def not_reported(found: Iterable[Problem], reported: Iterable[Problem]) -> list[Problem]:
+    """The link check's problems, but those of links already `reported` where they were
+    written: the content check names a broken link of a Markdown document with its line in
+    the document, the output's link check would name it again in the page."""
+    known = {problem.link for problem in reported if problem.link is not None}
+    return [problem for problem in found if problem.link is None or problem.link not in known]
 
 
 _SEGMENT = "[-a-zA-Z0-9_~][-a-zA-Z0-9._~]*+"

@@ -12,7 +12,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -512,6 +512,7 @@ def _build(
             link_problems = _check_links(
                 checked, site, options, project.label(out), parsed, frozenset(stage.files)
             )
+            link_problems = linkcheck.not_reported(link_problems, report.problems)
             report.problems.extend(link_problems)
         with report.step("write"):
             stage.commit()
@@ -522,7 +523,7 @@ def _build(
     report.written, report.unchanged = len(stage.written), len(stage.kept)
     report.removed = len(stage.removed)
     manifest = stage.manifest(key)
-    manifest.problems = [asdict(problem) for problem in report.problems]
+    manifest.problems = [problem.record() for problem in report.problems]
     cache.save_manifest(project.root, out, manifest)
     if capture is not None:
         capture.loaded, capture.pages, capture.inputs = loaded, pages, inputs

@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Collection, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -244,7 +244,7 @@ class State:
                     into.pop(relative, None)
                 self._index_links(self._fragment_links, relative, page)
         self.manifest.files.update(records)
-        self.manifest.problems = [asdict(problem) for problem in report.problems]
+        self.manifest.problems = [problem.record() for problem in report.problems]
         self.dirty = True
         report.files = sorted(self.digests)
         report.written = len(writes)
@@ -481,8 +481,8 @@ class State:
         for document, _, _ in checks._documents(site):
             problems.extend(findings.get(document.label, ()))
         problems.extend(self.site_findings)
-        for page in sorted(links):
-            problems.extend(links[page])
+        found = [problem for page in sorted(links) for problem in links[page]]
+        problems.extend(linkcheck.not_reported(found, problems))
         return problems
 
     def _write_temporaries(self, writes: dict[str, bytes]) -> dict[str, Path]:

@@ -535,6 +535,18 @@ def test_a_quick_rebuild_equals_a_clean_build(tmp_path: Path, kind: str) -> None
     assert_builder_is_clean(builder, project, tmp_path, again, quick=True)
 
 
+def test_a_broken_markdown_link_is_reported_once_where_it_is_written(tmp_path: Path) -> None:
+    """By the content check (the document's line), not again by the output's link check:
+    in a quick rebuild as in a full build."""
+    builder, project = start_builder(tmp_path)
+    changed = QUICK_CHANGES["a broken link (content check and link check)"](project)
+    for report in (builder.build(changed), pipeline.build(options(project, tmp_path / "b"))):
+        about = [problem for problem in report.problems if "nowhere" in problem.message]
+        assert [problem.file for problem in about] == [
+            f"content/{_summary(project, 6).relative_to(project / 'content').as_posix()}"
+        ]
+
+
 @pytest.mark.parametrize("kind", sorted(FULL_CHANGES))
 def test_other_changes_fall_back_to_a_full_build(tmp_path: Path, kind: str) -> None:
     builder, project = start_builder(tmp_path)
