@@ -272,6 +272,9 @@ class DigestMemo:
     def has(self, key: str) -> bool:
         return key in self._load()
 
+    def empty(self) -> bool:
+        return not self._load()
+
     def put(self, key: str, value: Any) -> None:
         self._load()[key] = value
         self.dirty = True

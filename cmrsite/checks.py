@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote, urlsplit
 
 from . import compiled_markdown, markdown, parallel, urls
@@ -31,6 +31,9 @@ from .errors import Problem
 from .model import DateRange, Document, Edition, Site, Status
 from .pages import Page, plan
 from .sources import MarkedMap, read_text, split_front_matter
+
+if TYPE_CHECKING:
+    from .cache import DigestMemo
 
 NEAR = timedelta(days=31)
 """A range of days this close to an edition, in its own text, is most likely about it."""
@@ -103,9 +106,13 @@ class Digested:
     @property
     def digest(self) -> str:
         if self._parts is not None:
-            self._digest = hashlib.sha1(repr(self._parts).encode("utf-8")).hexdigest()
+            self._digest = hashlib.sha1(self._text(self._parts).encode("utf-8")).hexdigest()
             self._parts = None
         return self._digest
+
+    def _text(self, parts: tuple[object, ...]) -> str:
+        """The contents, as text that differs whenever they do."""
+        return repr(parts)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self.digest == getattr(other, "digest", None)
@@ -126,6 +133,17 @@ class AllEditions(Digested):
         for facts_of in facts:
             for span in dict.fromkeys(_spans(facts_of)):
                 self.by_days.setdefault(span, []).append(facts_of)
+
+    def _text(self, parts: tuple[object, ...]) -> str:
+        # Each record's facts as plain values (days as numbers): as `repr` of the facts tells
+        # them apart, in a fraction of its time.
+        return repr(
+            [
+                (f.slug, f.city, f.year, f.line, f.dates.start.toordinal(), f.dates.end.toordinal())
+                + ((f.planned.start.toordinal(), f.planned.end.toordinal()) if f.planned else ())
+                for f in self.facts
+            ]
+        )
 
     def first_on(self, days: DateRange, other_than: str) -> EditionFacts | None:
         """The first edition, other than the one with slug `other_than`, on these days."""
@@ -177,19 +195,80 @@ class CheckRun:
             (document, page_path, facts_of[id(edition)] if edition is not None else None)
             for document, page_path, edition in _documents(site)
         ]
-        self.found: list[tuple[_FindingsKey, tuple[Problem, ...]] | None] = [None] * len(
+        self.found: list[tuple[_FindingsKey | None, tuple[Problem, ...]] | None] = [None] * len(
             self.entries
         )
         self.todo: list[int] = []
         """Indices of `entries` to check (the others' findings were kept)."""
+        self._kept: DigestMemo | None = None
+        self._kept_keys: list[str] = []
+        """The key of each entry's findings in `_kept` ("" for none)."""
+        self._digests: Mapping[str, str] = {}
+        self._environment = ""
         for index, (document, page_path, facts) in enumerate(self.entries):
             if _FINDINGS:  # findings of an earlier check to reuse: look this document's up
                 raw = read_text(root / "content" / document.path, document.label).text
-                key = (_text_digest(raw), document, page_path, facts, *self.context)
+                key = (
+                    _text_digest(raw),
+                    document,
+                    page_path,
+                    facts,
+                    *self.context,
+                    self.allow_html,
+                )
                 if raw is not None and key in _FINDINGS:
                     self.found[index] = (key, _FINDINGS[key])
                     continue
             self.todo.append(index)
+
+    def reuse(self, kept: DigestMemo, digests: Mapping[str, str], environment: str) -> None:
+        """Take from `kept` (the findings a build run before kept on disk) those of each
+        document whose bytes (`digests`: their hash, by path in content/) and everything else
+        its findings depend on are as they were then (`environment`: the generator's code and
+        libraries): only the other documents are checked. `keep` keeps the new findings."""
+        self._kept, self._digests, self._environment = kept, digests, environment
+        self._kept_keys = [""] * len(self.entries)
+        if kept.empty():
+            return  # a first build checks every document (`name_findings` is called meanwhile)
+        self.name_findings()
+        todo = []
+        for index in self.todo:
+            key = self._kept_keys[index]
+            if key and kept.has(key):
+                self.found[index] = (None, kept.get(key, tuple))
+            else:
+                todo.append(index)
+        self.todo = todo
+
+    def name_findings(self) -> None:
+        """The key of each read-ahead document's findings in the kept ones (see `reuse`)."""
+        if self._kept is None or any(self._kept_keys):
+            return
+        known, editions, language = self.context
+        context = "\0".join(
+            (self._environment, known.digest, editions.digest, language, str(self.allow_html))
+        )
+        # Which record a document belongs to, as its place among them (their facts are in
+        # `editions.digest`).
+        record = {id(facts): number for number, facts in enumerate(editions.facts)}
+        for index, (document, page_path, facts) in enumerate(self.entries):
+            digest = self._digests.get(document.path)
+            if digest is not None:  # (else not read ahead: checked, and not kept)
+                number = record[id(facts)] if facts is not None else -1
+                self._kept_keys[index] = hashlib.blake2b(
+                    f"{digest}\0{document.path}\0{page_path}\0{number}\0{context}".encode(),
+                    digest_size=16,
+                ).hexdigest()
+
+    def keep(self) -> None:
+        """Keep the findings (`finish` made them) for the next build (see `reuse`): called once
+        the build succeeded, as a failed build writes nothing."""
+        if self._kept is None:
+            return
+        for key, found in zip(self._kept_keys, self.found, strict=True):
+            if key and found is not None:
+                self._kept.put(key, found[1])
+        self._kept.save({key for key in self._kept_keys if key})
 
     def prepare(self) -> None:
         """What the tasks need, loaded once here before workers are forked rather than in each
@@ -223,12 +302,12 @@ class CheckRun:
                 if done is not None:  # None: the file could no longer be read
                     digest, findings, html = done
                     document, page_path, facts = self.entries[index]
-                    key = (digest, document, page_path, facts, *self.context)
+                    key = (digest, document, page_path, facts, *self.context, allow_html)
                     self.found[index] = (key, findings)
                     if html is not None:
                         markdown.remember(document.body, allow_html, html)
         if self.remember:
-            current = dict(item for item in self.found if item is not None)
+            current = {key: found for key, found in filter(None, self.found) if key is not None}
             _FINDINGS.clear()
             _FINDINGS.update(current)
             markdown.retain((document.body, allow_html) for document, _, _ in self.entries)
@@ -241,9 +320,10 @@ class CheckRun:
         return problems
 
 
-_FindingsKey = tuple[str, Document, str, EditionFacts | None, "KnownPaths", AllEditions, str]
+_FindingsKey = tuple[str, Document, str, EditionFacts | None, "KnownPaths", AllEditions, str, bool]
 """The digest of a document's whole text, the document, its page, its edition's facts, the
-site's paths, every edition's facts and the site's language: all its findings depend on."""
+site's paths, every edition's facts, the site's language and whether it allows raw HTML: all
+its findings depend on."""
 
 _FINDINGS: dict[_FindingsKey, tuple[Problem, ...]] = {}
 """The findings of the site's documents at the last check (the dev server checks again)."""

@@ -493,6 +493,12 @@ def _build(
 
     with report.step("plan"):
         pages = loaded.pages if loaded.pages is not None else plan(site)
+    beside: list[Callable[[], None]] = [hash_inputs] if hash_after else []
+    if loaded.pending is not None:
+        # The last build's findings, by each document's bytes: an edited one is checked alone.
+        findings = cache.DigestMemo(cache.memo_path(project.root, out, "findings"))
+        loaded.pending.reuse(findings, loaded.content_digests, engine.environment_key())
+        beside.append(loaded.pending.name_findings)  # for a first build, done meanwhile
     stage = IncrementalStaging(out, previous)
     try:
         _stage_site(
@@ -504,7 +510,7 @@ def _build(
             report,
             capture,
             loaded.pending,
-            hash_inputs if hash_after else None,
+            (lambda: _run_each(beside)) if beside else None,
         )
         with report.step("link check"):
             checked = stage.root if stage.changed else out
@@ -525,11 +531,18 @@ def _build(
     manifest = stage.manifest(key)
     manifest.problems = [problem.record() for problem in report.problems]
     cache.save_manifest(project.root, out, manifest)
+    if loaded.pending is not None:
+        loaded.pending.keep()
     if capture is not None:
         capture.loaded, capture.pages, capture.inputs = loaded, pages, inputs
         capture.parsed, capture.link_problems = parsed, link_problems
         capture.manifest, capture.digests = manifest, stage.digests()
     return report
+
+
+def _run_each(works: list[Callable[[], None]]) -> None:
+    for work in works:
+        work()
 
 
 def _unchanged(report: Report, previous: cache.Manifest) -> Report:

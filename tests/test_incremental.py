@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from conftest import bench_generator
 
-from cmrsite import cache, engine, parallel, pipeline, progress
+from cmrsite import cache, checks, engine, parallel, pipeline, progress
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2025, 6, 1)
@@ -60,16 +60,17 @@ def clean_build(project: Path, tmp_path: Path, **changes: Any) -> dict[str, byte
 def assert_incremental_is_clean(
     project: Path, tmp_path: Path, change: Callable[[Path], None], **build_changes: Any
 ) -> pipeline.Report:
-    """Build, change, build again: same bytes as a clean build; untouched files keep mtimes."""
+    """Build, change, build again: same bytes and problems as a clean build; untouched files
+    keep their mtimes."""
     out = tmp_path / "out"
     pipeline.build(options(project, out))
     before = files(out)
     change(project)
     report = pipeline.build(options(project, out, **build_changes))
     after = files(out)
-    assert {name: data for name, (data, _) in after.items()} == clean_build(
-        project, tmp_path, **build_changes
-    )
+    reference, problems = clean_report(project, tmp_path, **build_changes)
+    assert {name: data for name, (data, _) in after.items()} == reference
+    assert report.problems == problems  # the content checks' findings kept are still right
     for name, (data, mtime) in after.items():
         if name in before and before[name][0] == data:
             assert before[name][1] == mtime, f"{name} was rewritten with the same bytes"
@@ -133,6 +134,87 @@ CHANGES: dict[str, Callable[[Path], None]] = {
 def test_incremental_build_equals_a_clean_build(tmp_path: Path, kind: str) -> None:
     project = make_project(tmp_path)
     assert_incremental_is_clean(project, tmp_path, CHANGES[kind])
+
+
+def _record_and_summary(project: Path) -> tuple[str, Path, date, date]:
+    """A record whose days are in one month, its summary and its days."""
+    records = re.split(r"(?m)^(?=- city: )", (project / "data" / "editions.yaml").read_text())
+    for record in records[1:]:
+        start = date.fromisoformat(re.findall(r"start: (\S+)", record)[0])
+        end = date.fromisoformat(re.findall(r"end: (\S+)", record)[0])
+        summary = re.findall(r"summary: (\S+)", record)
+        if summary and start.month == end.month and start != end:
+            return record, project / "content" / summary[0], start, end
+    raise AssertionError("no such record")
+
+
+def _describe_the_days(project: Path) -> None:
+    _, summary, start, end = _record_and_summary(project)
+    days = f"{start.day}–{end.day} {start:%B} {start.year}"
+    _replace(summary, "---\ntitle:", f"---\ndescription: Held on {days}.\ntitle:")
+
+
+def _move_the_days(project: Path) -> None:
+    record, _, start, end = _record_and_summary(project)
+    later = record.replace(f"start: {start}", f"start: {start.replace(day=start.day + 2)}")
+    _replace(
+        project / "data" / "editions.yaml",
+        record,
+        later.replace(f"end: {end}", f"end: {end.replace(day=end.day + 2)}"),
+    )
+
+
+def _link_to_tartu(project: Path) -> None:
+    _append(_first_summary(project), "\nSee [Tartu](/editions/tartu-2030/).\n")
+
+
+def _add_tartu(project: Path) -> None:
+    record = "- city: Tartu\n  country: Estonia\n  start: 2030-05-05\n"
+    _append(project / "data" / "editions.yaml", record)
+
+
+def _nothing(project: Path) -> None:
+    pass
+
+
+FINDINGS: dict[str, tuple[Callable[[Path], None], Callable[[Path], None]]] = {
+    "a summary gains a broken link, a mis-encoded word and a date its record contradicts": (
+        _nothing,
+        lambda p: _replace(
+            _first_summary(p),
+            "---\ntitle:",
+            "---\ndescription: Held on 3 March 2019 in Iaศ™i, see /x/.\ntitle:",
+        ),
+    ),
+    "an unchanged summary names the days its record no longer has": (
+        _describe_the_days,
+        _move_the_days,
+    ),
+    "an unchanged summary's broken link leads to a new record's page": (_link_to_tartu, _add_tartu),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FINDINGS))
+def test_findings_kept_between_builds_are_a_clean_build_s(
+    tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command-line build keeps each document's findings on disk, by its bytes and what they
+    depend on (the records' days, the site's pages, the settings): they are a clean build's."""
+    project = make_project(tmp_path)
+    setup, change = FINDINGS[kind]
+    setup(project)
+    checked: list[str] = []
+    real = checks._check_share
+    monkeypatch.setattr(
+        checks,
+        "_check_share",
+        lambda root, document, *rest: checked.append(document.path) or real(root, document, *rest),
+    )
+    report = assert_incremental_is_clean(project, tmp_path, change)
+    if kind.startswith("a summary gains"):
+        assert any("Iaศ™i" in problem.message for problem in report.problems)
+        # Every document by the first build and by the clean one; the edited one alone between.
+        assert len(checked) == 2 * len(set(checked)) + 1
 
 
 @pytest.mark.parametrize(
