@@ -102,18 +102,25 @@ def site_key(project: Path, settings: Settings, site: Site) -> str:
     return cache.digest(f"{environment_key()}\0{templates}\0{settings!r}\0{config}".encode())
 
 
-def page_keys(key: str, pages: Sequence[Page]) -> list[str]:
+def page_keys(key: str, pages: Sequence[Page], sources: Sources | None = None) -> list[str]:
     """Each page's fingerprint, or "" when its context cannot be fingerprinted (never reused).
 
     A record or document shown by several pages (an edition on its own page, in the archive,
-    perhaps on the home page) is fingerprinted once: the pages hold its fingerprint instead."""
-    reducers = _Reducers()
+    perhaps on the home page) is fingerprinted once: the pages hold its fingerprint instead.
+    A document whose file's hash is in `sources` (by its path in content/, as it was read to
+    make it) is fingerprinted by that hash rather than by its text."""
+    reducers = _Reducers(sources)
     return [_page_key(key, page, reducers) for page in pages]
 
 
-def page_key(key: str, page: Page) -> str:
+def page_key(key: str, page: Page, sources: Sources | None = None) -> str:
     """The fingerprint of one page (see `page_keys`)."""
-    return _page_key(key, page, _Reducers())
+    return _page_key(key, page, _Reducers(sources))
+
+
+Sources = Mapping[str, str]
+"""The hash of the file each document was made from, by its path in content/ (a document is
+made from its file's bytes alone, by the generator's code, which the site key covers)."""
 
 
 def _page_key(key: str, page: Page, reducers: _Reducers) -> str:
@@ -130,8 +137,9 @@ class _Reducers(dict[type, Callable[[Any], Any]]):
     equal values), and each edition and document as its own fingerprint, made once (the
     objects are kept alive in `known`, so that their identities stay theirs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sources: Sources | None = None) -> None:
         super().__init__()
+        self.sources = sources or {}
         self.known: dict[int, tuple[object, tuple[Callable[[str], str], tuple[str]]]] = {}
         # The classes pages are made of, named once: each fingerprint's pickle starts with
         # them in its memo and refers to them (naming a class looks up its module).
@@ -171,7 +179,12 @@ class _Reducers(dict[type, Callable[[Any], Any]]):
     def _shared(self, cls: type, fields: Callable[[Any], Any], obj: object) -> Any:
         found = self.known.get(id(obj))
         if found is None:
-            reduced = (_fingerprinted, (self.fingerprint((cls, fields(obj))),))
+            if isinstance(obj, Document) and (source := self.sources.get(obj.path)) is not None:
+                # Its file's bytes: no need to pickle and hash its text.
+                fingerprint = cache.digest(f"document\0{obj.path}\0{source}".encode())
+            else:
+                fingerprint = self.fingerprint((cls, fields(obj)))
+            reduced = (_fingerprinted, (fingerprint,))
             found = self.known[id(obj)] = (obj, reduced)
         return found[1]
 
@@ -217,6 +230,7 @@ class _Job:
     recorder: deps.Recorder | None
     key: str
     """The site key, for the pages whose own key is made by the worker (see `page_keys`)."""
+    sources: Sources
 
 
 SideJob = tuple[Callable[[list[Any]], Any], Sequence[Any]]
@@ -238,6 +252,7 @@ def render_pages(
     reads: dict[str, frozenset[deps.Read]] | None = None,
     beside: Callable[[], object] = lambda: None,
     also: SideJob | None = None,
+    sources: Sources | None = None,
 ) -> tuple[list[Problem], list[Any]]:
     """Stage every page: unchanged ones are kept, the others rendered (in parallel when there
     are many). Returns template problems, each once, and the results of `also`.
@@ -245,7 +260,8 @@ def render_pages(
     `beside()` runs in this process while the workers start rendering (the build makes its
     feeds and calendars there), before this process renders its part. `also` is other work
     done in the same processes, its items mixed with the pages (the build's content checks):
-    one round of workers instead of two.
+    one round of workers instead of two. `sources`: the hash of each document's file (see
+    `page_keys`).
     With a `recorder` (the one `make_env`'s environment reports to, see `deps`), what each
     rendered page read of the documents goes into `reads`, by output file."""
     todo: list[tuple[str, str | None, Page]] = []
@@ -256,7 +272,7 @@ def render_pages(
             stage.reserve(page.output_file, "a page")
             todo.append((page.output_file, None, page))
     else:
-        for page, page_fingerprint in zip(pages, page_keys(key, pages), strict=True):
+        for page, page_fingerprint in zip(pages, page_keys(key, pages, sources), strict=True):
             relative = page.output_file
             stage.reserve(relative, "a page")
             if not stage.keep(relative, page_fingerprint):
@@ -271,7 +287,7 @@ def render_pages(
     workers = max(1, min(parallel.worker_count(), len(items) // parallel.MIN_ITEMS_PER_WORKER))
     if workers > 1 and env is not None:
         compile_all(env)  # else each template is compiled when first used, if it is
-    job = _Job(env, site, stage, render, problem, recorder, key)
+    job = _Job(env, site, stage, render, problem, recorder, key, sources or {})
     progress = Progress(len(todo))
     parent = os.getpid()
 
@@ -308,7 +324,7 @@ def _render_share(
 
     staged: list[_Staged] = []
     problems: list[Problem] = []
-    reducers = _Reducers()
+    reducers = _Reducers(job.sources)
     for relative, known_fingerprint, page in share:
         page_fingerprint = known_fingerprint
         if page_fingerprint is None:

@@ -511,6 +511,7 @@ def _build(
             capture,
             loaded.pending,
             (lambda: _run_each(beside)) if beside else None,
+            loaded.content_digests,
         )
         with report.step("link check"):
             checked = stage.root if stage.changed else out
@@ -563,6 +564,7 @@ def _stage_site(
     capture: Capture | None = None,
     pending: CheckRun | None = None,
     also_beside: Callable[[], None] | None = None,
+    sources: engine.Sources | None = None,
 ) -> None:
     """Every file of the new site into the staging folder: pages, then other outputs, then
     copied files. Raises SiteError on template errors and path conflicts, and on errors
@@ -596,6 +598,7 @@ def _stage_site(
             capture.page_reads if capture is not None else None,
             beside if capture is None else lambda: None,
             (pending.task, pending.todo) if pending is not None else None,
+            sources,
         )
     if pending is not None:
         found = pending.finish(checked)
