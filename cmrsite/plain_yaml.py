@@ -35,7 +35,7 @@ _ENTRY_VALUE = re.compile(
     r"|([0-9]{4}-[0-9]{2}-[0-9]{2})|([^# ](?:.*[^ ])?)) *))"
 )
 """`_ENTRY`, its value sorted out: nothing (a nested block follows), quoted text, a whole
-number, a decimal or something else (`_value` reads it)."""
+number, a decimal, a day or something else (`_value` reads it)."""
 _NESTED, _QUOTED_TEXT, _WHOLE, _DECIMAL_NUMBER, _ISO_DAY, _OTHER = 1, 2, 3, 4, 5, 6
 _QUOTED = re.compile(r"\"([^\"\\]*)\"|'([^']*)'")
 """Quoted text on one line, without escapes (no `\\` in double quotes, no `''` in single)."""
