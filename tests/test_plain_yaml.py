@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import clean_env
+from conftest import bench_generator, clean_env
 from yamlcompare import canonical
 
 from cmrsite import plain_yaml
@@ -141,12 +141,8 @@ def test_each_value_in_each_place(scalar: str) -> None:
 
 
 def test_the_data_files_take_the_quick_way_and_agree(tmp_path: Path) -> None:
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import generate  # the benchmark's records: Unicode names, lists, flow mappings
-    finally:
-        sys.path.pop(0)
-    generate.generate(30, tmp_path / "bench")
+    # The benchmark's records: Unicode names, lists and flow mappings.
+    bench_generator().generate(30, tmp_path / "bench")
     files = [REPO / "data" / "editions.yaml", REPO / "data" / "site.yaml"]
     files += sorted((tmp_path / "bench").rglob("data/*.yaml"))
     assert len(files) >= 4
