@@ -174,10 +174,14 @@ class Project:
             return True
         return is_safe_content_path(relative) and (self.content / relative).is_file()
 
-    def read_documents_beside(self, work: Callable[[], T], allow_html: bool) -> T:
+    def read_documents_beside(
+        self, work: Callable[[], T], allow_html: bool, every_html: bool = True
+    ) -> T:
         """`work()` here while the other cores read every Markdown file of content/ ahead and
         render its HTML (`markdown.prepared`): a document's problems count only once it is
-        asked for (`read_document`)."""
+        asked for (`read_document`). Unless `every_html`, only the HTML of the documents
+        with a publication date is rendered ahead (the feed shows them whole); the others'
+        is rendered where it is needed, if it is."""
 
         def read(share: list[str]) -> list[_ReadAhead]:
             done = []
@@ -195,7 +199,8 @@ class Project:
                 document = self._read_document(relative, problems, hash_bytes, keep_text)
                 html, before = None, None
                 if document is not None:
-                    html = markdown.prepare_body(document.body, allow_html)
+                    if every_html or document.meta.published is not None:
+                        html = markdown.prepare_body(document.body, allow_html)
                     if text[0].endswith(document.body):
                         before = text[0][: len(text[0]) - len(document.body)]
                 done.append((relative, document, problems, html, hashed[0], before))
@@ -252,18 +257,22 @@ def load(options: Options) -> tuple[Site | None, list[Problem]]:
 
 
 def load_site(
-    options: Options, defer_checks: bool = False, project: Project | None = None
+    options: Options,
+    defer_checks: bool = False,
+    project: Project | None = None,
+    every_html: bool = True,
 ) -> Loaded:
     """`load`, with the problems of the content checks kept apart; with `defer_checks`, the
     checks are not run but made ready (`Loaded.pending`). `project`: the build's, so that
-    content/ is listed once for reading and copying."""
+    content/ is listed once for reading and copying. `every_html`: see
+    `Project.read_documents_beside`."""
     project = project or Project(options.project)
     problems: list[Problem] = []
 
     config = _load_config(project, options, problems)
     allow_html = config.allow_html if config is not None else False
     raw = project.read_documents_beside(
-        lambda: project.read_yaml(EDITIONS_FILE, problems), allow_html
+        lambda: project.read_yaml(EDITIONS_FILE, problems), allow_html, every_html
     )
     documents: dict[str, Document | None] = {}
 
@@ -479,7 +488,9 @@ def _build(
     with report.step("load"):
         # The dev server's build checks the documents here, keeping what the checks found
         # for its quick rebuilds; a build run once checks them while rendering its pages.
-        loaded = load_site(options, defer_checks=capture is None, project=project)
+        # A build that keeps most pages of the last one renders few documents' HTML: it is
+        # made where it is needed, not ahead for all (unless for the feed).
+        loaded = load_site(options, capture is None, project, every_html=not previous.files)
     site = loaded.site
     report.problems = loaded.problems + loaded.checks
     if site is None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from conftest import bench_generator
 
-from cmrsite import cache, checks, engine, parallel, pipeline, progress
+from cmrsite import cache, checks, engine, markdown, parallel, pipeline, progress
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2025, 6, 1)
@@ -108,6 +108,9 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "content: a summary gains a paragraph": lambda p: _append(
         _first_summary(p), "\nA new closing paragraph.\n"
     ),
+    "content: a summary gets a publication date (into the feed, whole)": lambda p: _replace(
+        _first_summary(p), "---\n", "---\npublished: 2025-05-01\n"
+    ),
     "record: a figure of one edition": lambda p: _replace(
         p / "data" / "editions.yaml", "participants: ", "participants: 1", 1
     ),
@@ -134,6 +137,24 @@ CHANGES: dict[str, Callable[[Path], None]] = {
 def test_incremental_build_equals_a_clean_build(tmp_path: Path, kind: str) -> None:
     project = make_project(tmp_path)
     assert_incremental_is_clean(project, tmp_path, CHANGES[kind])
+
+
+def test_a_build_that_keeps_pages_renders_ahead_only_the_feed_s_markdown(tmp_path: Path) -> None:
+    """A build after another of the same output renders the HTML of a document where a page
+    shows it, if one does; ahead, only that of the documents the feed shows whole."""
+    project = make_project(tmp_path)
+    _replace(_summary(project, 2), "---\n", "---\npublished: 2025-05-01\n")
+    markdown._PREPARED.clear()
+    loaded = pipeline.load_site(options(project, tmp_path / "out"), True, every_html=False)
+    assert loaded.site is not None
+    published = {
+        doc.body for e in loaded.site.editions if (doc := e.summary) and doc.meta.published
+    }
+    assert len(published) == 1
+    assert {body for body, _ in markdown._PREPARED} == published
+    markdown._PREPARED.clear()
+    pipeline.load_site(options(project, tmp_path / "out"), True)
+    assert len(markdown._PREPARED) > 20  # a first build: every document's, ahead
 
 
 def _record_and_summary(project: Path) -> tuple[str, Path, date, date]:
