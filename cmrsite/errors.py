@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -37,15 +37,9 @@ class Problem:
         return f"{text}\n    hint: {self.hint}" if self.hint else text
 
     def record(self) -> dict[str, object]:
-        """The fields a build's record keeps, to say the problem again (`Problem(**record)`)."""
-        return {
-            "file": self.file,
-            "line": self.line,
-            "col": self.col,
-            "message": self.message,
-            "hint": self.hint,
-            "severity": self.severity,
-        }
+        """The fields a build's record keeps, to say the problem again (`Problem(**record)`):
+        those it is compared by (not `link`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.compare}
 
     def about_link(self, page_file: str, site_path: str) -> Problem:
         """This problem, as one about the link from `page_file` to `site_path` (`link`)."""
@@ -53,12 +47,10 @@ class Problem:
         return replace(self, link=(page_file, where))
 
     def as_warning(self) -> Problem:
-        return Problem(
-            self.file, self.line, self.col, self.message, self.hint, "warning", self.link
-        )
+        return replace(self, severity="warning")
 
     def as_error(self) -> Problem:
-        return Problem(self.file, self.line, self.col, self.message, self.hint, "error", self.link)
+        return replace(self, severity="error")
 
 
 class SiteError(Exception):

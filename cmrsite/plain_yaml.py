@@ -273,6 +273,15 @@ def _past_spaces(text: str, at: int) -> int:
     return at
 
 
+def _flow_value(item: re.Match[str]) -> tuple[Any, str | None]:
+    """The value `_FLOW_ITEM` found, and its text when it is not text (as `_value`)."""
+    double, single, plain, _ = item.groups()
+    if plain is None:
+        return (double if single is None else single), None
+    value = _plain(plain)
+    return value, plain if value.__class__ is not str else None
+
+
 def _flow_sequence(text: str, line_number: int, column: int) -> tuple[MarkedList, int]:
     """The `[...]` that `text` starts with (at `column` of its line), and where it ends."""
     data = MarkedList((line_number, column + 1))
@@ -284,9 +293,8 @@ def _flow_sequence(text: str, line_number: int, column: int) -> tuple[MarkedList
         if item is None:
             raise _NotPlainError  # nested, empty, or not plain
         data.item_pos.append((line_number, column + at + 1))
-        double, single, plain, mark = item.groups()
-        data.append(_plain(plain) if plain is not None else double if single is None else single)
-        at = item.end()
+        data.append(_flow_value(item)[0])
+        at, mark = item.end(), item[4]
         if mark == "]":
             return data, at
         if mark != ",":
@@ -312,14 +320,10 @@ def _flow_mapping(text: str, line_number: int, column: int) -> tuple[MarkedMap, 
         if item is None:
             raise _NotPlainError
         data.value_pos[key] = (line_number, column + at + 1)
-        double, single, plain, mark = item.groups()
-        if plain is not None:
-            value = data[key] = _plain(plain)
-            if value.__class__ is not str:
-                data.raw[key] = plain
-        else:
-            data[key] = double if single is None else single
-        at = item.end()
+        data[key], typed = _flow_value(item)
+        if typed is not None:
+            data.raw[key] = typed
+        at, mark = item.end(), item[4]
         if mark == "}":
             return data, at
         if mark != ",":
